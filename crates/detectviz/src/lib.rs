@@ -1,0 +1,18 @@
+//! Detectviz shared domain types.
+//!
+//! This crate holds only plain data that every other crate agrees on: alert severities,
+//! label sets, the event envelope carried on the bus, and process roles. It does no IO and
+//! depends on nothing inside the workspace, so every crate may depend on it.
+
+pub mod event;
+pub mod labels;
+pub mod role;
+pub mod severity;
+
+pub use event::{EVENT_SCHEMA_VERSION, Event, EventError};
+pub use labels::Labels;
+pub use role::Role;
+pub use severity::Severity;
+
+/// The version of the running build, from Cargo.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

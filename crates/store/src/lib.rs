@@ -1,0 +1,1 @@
+//! Detectviz storage: one `Store` over SQLite (embedded default) or MySQL/MariaDB.
