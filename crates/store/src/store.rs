@@ -1,0 +1,169 @@
+//! `Store`: a cheap-to-clone handle on one connection pool, SQLite or MySQL/MariaDB, chosen at
+//! run time from the URL. Repositories hang off it (`store.users()`, ...).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Connection};
+
+use crate::StoreError;
+use crate::audit::AuditLog;
+use crate::database_url::{Backend, prepare_sqlite_url, redact_url};
+use crate::settings::Settings;
+use crate::users::Users;
+
+/// How long a request waits for a pooled connection before the database counts as unavailable.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long `Store::connect` waits for the first connection before giving up.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+const SQLITE_MAX_CONNECTIONS: u32 = 4;
+const MYSQL_MAX_CONNECTIONS: u32 = 10;
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+static MYSQL_MIGRATOR: Migrator = sqlx::migrate!("./migrations/mysql");
+
+/// The storage handle. Clone it freely: clones share one pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    redacted_url: Arc<str>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("url", &self.redacted_url)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Connects to `sqlite://path` (file and directory created if missing, WAL mode) or
+    /// `mysql://user:password@host:port/database`. Fails with `Unreachable` (password redacted)
+    /// when the database cannot be reached; never panics.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let redacted_url = redact_url(url);
+        let Some(backend) = Backend::from_url(url) else {
+            return Err(StoreError::InvalidUrl {
+                url: redacted_url,
+                reason: "expected a sqlite:// or mysql:// url".to_string(),
+            });
+        };
+        let connect_url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::MySql => url.to_string(),
+        };
+        let unreachable = |reason: String| StoreError::Unreachable {
+            url: redacted_url.clone(),
+            reason,
+        };
+        let connect_options: AnyConnectOptions =
+            connect_url
+                .parse()
+                .map_err(|error: sqlx::Error| StoreError::InvalidUrl {
+                    url: redacted_url.clone(),
+                    reason: error.to_string(),
+                })?;
+
+        let first_connection = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            sqlx::AnyConnection::connect_with(&connect_options),
+        )
+        .await
+        .map_err(|_elapsed| unreachable(format!("no answer within {CONNECT_TIMEOUT:?}")))?
+        .map_err(|error| unreachable(error.to_string()))?;
+        let _ = first_connection.close().await;
+
+        let max_connections = match backend {
+            Backend::Sqlite => SQLITE_MAX_CONNECTIONS,
+            Backend::MySql => MYSQL_MAX_CONNECTIONS,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(true)
+            .connect_lazy_with(connect_options);
+        let store = Store {
+            pool,
+            backend,
+            redacted_url: Arc::from(redacted_url.as_str()),
+        };
+        if backend == Backend::Sqlite {
+            store.enable_sqlite_write_ahead_log().await?;
+        }
+        tracing::info!(backend = %backend, url = %redacted_url, "connected to database");
+        Ok(store)
+    }
+
+    /// WAL lets readers run while one writer writes; the mode is stored in the file itself.
+    /// (sqlx already sets a 5 s busy timeout on every SQLite connection.)
+    async fn enable_sqlite_write_ahead_log(&self) -> Result<(), StoreError> {
+        let in_memory = self.redacted_url.contains(":memory:");
+        if in_memory {
+            return Ok(());
+        }
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Applies the migrations of this backend that are not applied yet. Idempotent.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::MySql => &MYSQL_MIGRATOR,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Runs `SELECT 1`: `Ok` when the database answers (used by `/api/health`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every pooled connection; later calls fail with `Unavailable`.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL this store was opened with, password replaced by `***`; safe to log.
+    pub fn redacted_url(&self) -> &str {
+        &self.redacted_url
+    }
+
+    pub fn users(&self) -> Users<'_> {
+        Users::new(self)
+    }
+
+    pub fn audit_log(&self) -> AuditLog<'_> {
+        AuditLog::new(self)
+    }
+
+    pub fn settings(&self) -> Settings<'_> {
+        Settings::new(self)
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// The current time as unix milliseconds, the timestamp format of every table.
+pub(crate) fn now_unix_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
