@@ -74,7 +74,7 @@ impl<'store> AuditLog<'store> {
 
     /// Appends one entry and returns its id.
     pub async fn append(&self, entry: &NewAuditEntry) -> Result<i64, StoreError> {
-        let inserted = sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO audit_log (at, actor, action, target, source_ip, result, detail) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -84,13 +84,9 @@ impl<'store> AuditLog<'store> {
         .bind(&entry.target)
         .bind(entry.source_ip.as_deref())
         .bind(&entry.result)
-        .bind(entry.detail.to_string())
-        .execute(self.store.pool())
-        .await?;
-        inserted.last_insert_id().ok_or_else(|| StoreError::Decode {
-            what: "audit entry id".to_string(),
-            reason: "the database returned no id for the inserted row".to_string(),
-        })
+        .bind(entry.detail.to_string());
+        let id = self.store.insert_returning_id(insert).await?;
+        Ok(id)
     }
 
     /// Entries matching every given filter, newest first.

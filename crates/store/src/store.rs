@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Connection};
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool, Connection};
 
 use crate::StoreError;
 use crate::audit::AuditLog;
@@ -160,6 +161,23 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Runs an `INSERT` into a table with an auto-increment `id` and returns the new id.
+    /// MySQL reports it with the result; the sqlx `Any` SQLite driver does not, so SQLite asks
+    /// `last_insert_rowid()` on the same connection.
+    pub(crate) async fn insert_returning_id(
+        &self,
+        insert: Query<'_, Any, AnyArguments>,
+    ) -> Result<i64, sqlx::Error> {
+        let mut connection = self.pool.acquire().await?;
+        let result = insert.execute(&mut *connection).await?;
+        if let Some(id) = result.last_insert_id() {
+            return Ok(id);
+        }
+        sqlx::query_scalar("SELECT last_insert_rowid()")
+            .fetch_one(&mut *connection)
+            .await
     }
 }
 

@@ -115,6 +115,14 @@ impl TestDatabase {
         &self.url
     }
 
+    /// The MySQL database name (`dv_test_<uuid>`), or `None` on SQLite.
+    pub fn mysql_database_name(&self) -> Option<&str> {
+        match &self.cleanup {
+            Cleanup::MySql { database_name, .. } => Some(database_name),
+            Cleanup::Sqlite { .. } | Cleanup::Done => None,
+        }
+    }
+
     /// Closes the pool and removes the database. Prefer this over relying on `Drop`.
     pub async fn cleanup(mut self) {
         self.store.close().await;

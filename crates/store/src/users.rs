@@ -56,7 +56,7 @@ impl<'store> Users<'store> {
     /// Inserts a user. A taken username is `StoreError::Conflict`.
     pub async fn create(&self, new_user: &NewUser) -> Result<User, StoreError> {
         let now = now_unix_millis();
-        let inserted = sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO users \
              (username, display_name, password_hash, role, active, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -67,16 +67,14 @@ impl<'store> Users<'store> {
         .bind(&new_user.role)
         .bind(i64::from(new_user.active))
         .bind(now)
-        .bind(now)
-        .execute(self.store.pool())
-        .await
-        .map_err(|error| StoreError::conflict_or(error, format!("user {:?}", new_user.username)))?;
-        let Some(id) = inserted.last_insert_id() else {
-            return Err(StoreError::Decode {
-                what: "user id".to_string(),
-                reason: "the database returned no id for the inserted row".to_string(),
-            });
-        };
+        .bind(now);
+        let id = self
+            .store
+            .insert_returning_id(insert)
+            .await
+            .map_err(|error| {
+                StoreError::conflict_or(error, format!("user {:?}", new_user.username))
+            })?;
         Ok(User {
             id,
             username: new_user.username.clone(),
