@@ -83,15 +83,7 @@ impl Store {
         .map_err(|error| unreachable(error.to_string()))?;
         let _ = first_connection.close().await;
 
-        let max_connections = match backend {
-            Backend::Sqlite => SQLITE_MAX_CONNECTIONS,
-            Backend::MySql => MYSQL_MAX_CONNECTIONS,
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .test_before_acquire(true)
-            .connect_lazy_with(connect_options);
+        let pool = pool_options(backend, url).connect_lazy_with(connect_options);
         let store = Store {
             pool,
             backend,
@@ -107,8 +99,7 @@ impl Store {
     /// WAL lets readers run while one writer writes; the mode is stored in the file itself.
     /// (sqlx already sets a 5 s busy timeout on every SQLite connection.)
     async fn enable_sqlite_write_ahead_log(&self) -> Result<(), StoreError> {
-        let in_memory = self.redacted_url.contains(":memory:");
-        if in_memory {
+        if is_in_memory_sqlite(&self.redacted_url) {
             return Ok(());
         }
         sqlx::query("PRAGMA journal_mode = WAL")
@@ -127,9 +118,14 @@ impl Store {
         Ok(())
     }
 
-    /// Runs `SELECT 1`: `Ok` when the database answers (used by `/api/health`).
+    /// Runs `SELECT 1`: `Ok` when the database answers within [`ACQUIRE_TIMEOUT`] (used by
+    /// `/api/health`), `Unavailable` otherwise, even when the network silently drops packets.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        let select_one = sqlx::query("SELECT 1").execute(&self.pool);
+        let Ok(answer) = tokio::time::timeout(ACQUIRE_TIMEOUT, select_one).await else {
+            return Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut));
+        };
+        answer?;
         Ok(())
     }
 
@@ -179,6 +175,28 @@ impl Store {
             .fetch_one(&mut *connection)
             .await
     }
+}
+
+/// Pool settings: a short acquire timeout so a lost database is a quick `Unavailable`, and a
+/// liveness test before each hand-out so dead connections are replaced once it is back.
+/// An in-memory SQLite database lives only as long as its one connection, so it keeps one.
+fn pool_options(backend: Backend, url: &str) -> AnyPoolOptions {
+    let options = AnyPoolOptions::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(true);
+    match backend {
+        Backend::MySql => options.max_connections(MYSQL_MAX_CONNECTIONS),
+        Backend::Sqlite if is_in_memory_sqlite(url) => options
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None),
+        Backend::Sqlite => options.max_connections(SQLITE_MAX_CONNECTIONS),
+    }
+}
+
+fn is_in_memory_sqlite(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// The current time as unix milliseconds, the timestamp format of every table.

@@ -224,3 +224,48 @@ async fn mysql_pool_replaces_killed_connections() -> anyhow::Result<()> {
     database.cleanup().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn in_memory_sqlite_keeps_its_data() -> anyhow::Result<()> {
+    let store = Store::connect("sqlite::memory:").await?;
+    store.migrate().await?;
+    store
+        .settings()
+        .put("kept", &serde_json::json!(1), "test")
+        .await?;
+    for _ in 0..5 {
+        assert!(store.settings().get("kept").await?.is_some());
+    }
+    Ok(())
+}
+
+async fn mysql_database_exists(database_name: &str) -> anyhow::Result<bool> {
+    let mut admin = sqlx::MySqlConnection::connect(&test_mysql_server_url()).await?;
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+    )
+    .bind(database_name)
+    .fetch_optional(&mut admin)
+    .await?;
+    admin.close().await?;
+    Ok(found.is_some())
+}
+
+#[tokio::test]
+async fn mysql_test_database_is_dropped_by_cleanup_and_by_drop() -> anyhow::Result<()> {
+    let cleaned = TestDatabase::mysql().await?;
+    let cleaned_name = cleaned.mysql_database_name().expect("mysql").to_string();
+    assert!(mysql_database_exists(&cleaned_name).await?);
+    cleaned.cleanup().await;
+    assert!(!mysql_database_exists(&cleaned_name).await?);
+
+    let dropped = TestDatabase::mysql().await?;
+    let dropped_name = dropped.mysql_database_name().expect("mysql").to_string();
+    dropped.store().users().list().await?;
+    drop(dropped);
+    assert!(
+        !mysql_database_exists(&dropped_name).await?,
+        "Drop cleans up after a panic"
+    );
+    Ok(())
+}
