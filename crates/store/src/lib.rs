@@ -10,7 +10,7 @@
 //! 503. The pool tests each connection before handing it out, so the store recovers on its own
 //! when a lost database comes back.
 //!
-//! With the `testing` feature, [`testing::TestDatabase`] gives repository tests an isolated,
+//! With the `testing` feature, `testing::TestDatabase` gives repository tests an isolated,
 //! migrated database on either backend.
 
 pub mod audit;
