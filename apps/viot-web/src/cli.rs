@@ -1,0 +1,60 @@
+//! The command line: `detectviz [--config FILE] [--role ROLE] <command>`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use detectviz::Role;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "detectviz",
+    version,
+    about = "Detectviz: monitoring, alerting and automation for industrial and mixed sites"
+)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, default_value = "conf/detectviz.conf")]
+    pub config: PathBuf,
+    /// Which modules this process runs; overrides `node.role` in the file.
+    #[arg(long, global = true, value_enum)]
+    pub role: Option<RoleArgument>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (API, console, every module of the role).
+    Serve {
+        /// HOST:PORT to listen on; overrides `server.listen`.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Validate the configuration file and exit (1 when invalid).
+    CheckConfig,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the version.
+    Version,
+    /// Print the commented default configuration.
+    ConfigTemplate,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArgument {
+    All,
+    Monitor,
+    Analyzer,
+    Control,
+}
+
+impl From<RoleArgument> for Role {
+    fn from(argument: RoleArgument) -> Role {
+        match argument {
+            RoleArgument::All => Role::All,
+            RoleArgument::Monitor => Role::Monitor,
+            RoleArgument::Analyzer => Role::Analyzer,
+            RoleArgument::Control => Role::Control,
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! What each command does. `serve` wires the modules together and runs the server.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use detectviz::Role;
+
+use crate::cli::{Cli, Command};
+use crate::config::reload::CommandLineOverrides;
+use crate::config::{
+    Config, ConfigError, ConfigHandle, DEFAULT_CONFIG_TEXT, load_config, watch_config,
+};
+use crate::health::HealthRegistry;
+use crate::state::AppState;
+use crate::telemetry::{LogLevelControl, init_logging, prometheus};
+
+/// Why a command failed; printed by `main` as one line, exit code 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot listen on {address}: {reason}")]
+    Bind { address: String, reason: String },
+    #[error("cannot watch the config file {path}: {reason}")]
+    Watch { path: String, reason: String },
+    #[error("server stopped: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+pub async fn run(cli: Cli) -> Result<(), CommandError> {
+    let role = cli.role.map(Role::from);
+    match cli.command {
+        Command::Version => {
+            println!("detectviz {}", detectviz::VERSION);
+            Ok(())
+        }
+        Command::ConfigTemplate => {
+            print!("{DEFAULT_CONFIG_TEXT}");
+            Ok(())
+        }
+        Command::CheckConfig => {
+            load_config(&cli.config)?;
+            println!("{}: ok", cli.config.display());
+            Ok(())
+        }
+        Command::Migrate => {
+            let config = load_config(&cli.config)?;
+            let store = store::Store::connect(&config.store.url).await?;
+            store.migrate().await?;
+            println!("migrations applied to {}", store.redacted_url());
+            Ok(())
+        }
+        Command::Serve { listen } => {
+            serve(&cli.config, CommandLineOverrides { listen, role }).await
+        }
+    }
+}
+
+async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<(), CommandError> {
+    let started_at = Instant::now();
+    let mut config = load_config(config_path)?;
+    overrides.apply(&mut config);
+    let log_control = init_logging(&config.log);
+    let prometheus = prometheus();
+
+    let store = store::Store::connect(&config.store.url).await?;
+    if config.store.migrate_on_start {
+        store.migrate().await?;
+    }
+    let health = HealthRegistry::default();
+    register_store_health(&health, &store);
+
+    let config_handle = ConfigHandle::new(config_path, config.clone(), overrides);
+    let _watcher = watch_config(config_handle.clone()).map_err(|error| CommandError::Watch {
+        path: config_path.display().to_string(),
+        reason: error.to_string(),
+    })?;
+    spawn_log_level_follower(&config_handle, log_control);
+
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .map_err(|error| CommandError::Bind {
+            address: config.server.listen.clone(),
+            reason: error.to_string(),
+        })?;
+    let state = AppState {
+        config: config_handle,
+        health,
+        prometheus,
+        started_at,
+        store,
+    };
+    announce(&config, &state);
+    let grace = Duration::from_secs(config.server.shutdown_grace_s);
+    crate::server::serve_until(
+        listener,
+        crate::app(state),
+        crate::server::shutdown_signal(),
+        grace,
+    )
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn register_store_health(health: &HealthRegistry, store: &store::Store) {
+    let store = store.clone();
+    health.register_check("store", true, move || {
+        let store = store.clone();
+        async move {
+            match store.ping().await {
+                Ok(()) => Ok(format!("{:?} at {}", store.backend(), store.redacted_url())),
+                Err(error) => Err(error.to_string()),
+            }
+        }
+    });
+}
+
+/// Applies the log level of every newly applied configuration.
+fn spawn_log_level_follower(config: &ConfigHandle, log_control: LogLevelControl) {
+    let mut changes = config.subscribe();
+    tokio::spawn(async move {
+        let mut applied_level = changes.borrow_and_update().log.level.clone();
+        while changes.changed().await.is_ok() {
+            let level = changes.borrow_and_update().log.level.clone();
+            if level != applied_level {
+                log_control.set_level(&level);
+                applied_level = level;
+            }
+        }
+    });
+}
+
+fn announce(config: &Config, state: &AppState) {
+    tracing::info!(
+        version = detectviz::VERSION,
+        role = %config.node.role,
+        listen = %config.server.listen,
+        store = %state.store.redacted_url(),
+        "detectviz serving on http://{}",
+        config.server.listen
+    );
+}

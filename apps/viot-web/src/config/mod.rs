@@ -1,0 +1,162 @@
+//! The Detectviz configuration: `conf/detectviz.conf` (TOML) with environment overrides.
+//!
+//! `load` reads and validates a file, `reload` watches it and applies valid changes to a
+//! running server. Every section rejects unknown keys, and every error names the file, the
+//! line and the key (or the environment variable) that was wrong.
+
+mod load;
+pub mod reload;
+
+pub use load::{ConfigError, ENV_PREFIX, load_config, load_config_text};
+pub use reload::{ConfigHandle, ReloadStatus, watch_config};
+
+use std::net::SocketAddr;
+
+use detectviz::Role;
+use serde::{Deserialize, Serialize};
+
+/// The commented default configuration, as shipped in `conf/detectviz.conf`.
+pub const DEFAULT_CONFIG_TEXT: &str = include_str!("../../../../conf/detectviz.conf");
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub log: LogConfig,
+    pub node: NodeConfig,
+    pub store: StoreConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub body_limit_bytes: usize,
+    pub request_timeout_s: u64,
+    pub shutdown_grace_s: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            body_limit_bytes: 10 * 1024 * 1024,
+            request_timeout_s: 30,
+            shutdown_grace_s: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Auto,
+    Json,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Auto,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    pub url: String,
+    pub migrate_on_start: bool,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            url: "sqlite://data/detectviz.db".into(),
+            migrate_on_start: true,
+        }
+    }
+}
+
+/// A value that parsed but makes no sense: the key and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidValue {
+    pub key: &'static str,
+    pub message: String,
+}
+
+impl Config {
+    /// Checks values that the types alone cannot check.
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            return Err(InvalidValue {
+                key: "server.listen",
+                message: format!(
+                    "{:?} is not HOST:PORT with an IP address, such as 127.0.0.1:8080",
+                    self.server.listen
+                ),
+            });
+        }
+        if self.server.body_limit_bytes == 0 {
+            return Err(InvalidValue {
+                key: "server.body_limit_bytes",
+                message: "must be greater than 0".into(),
+            });
+        }
+        if self.server.request_timeout_s == 0 {
+            return Err(InvalidValue {
+                key: "server.request_timeout_s",
+                message: "must be greater than 0".into(),
+            });
+        }
+        if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            return Err(InvalidValue {
+                key: "log.level",
+                message: format!("{:?} is not a log level or filter: {error}", self.log.level),
+            });
+        }
+        let url = self.store.url.as_str();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("mysql://")
+            || url.starts_with("mariadb://"))
+        {
+            return Err(InvalidValue {
+                key: "store.url",
+                message: "must start with sqlite: or mysql:// (mariadb:// is accepted too)".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_file_parses_and_equals_the_defaults() {
+        let config = load_config_text("conf/detectviz.conf", DEFAULT_CONFIG_TEXT, &[]).unwrap();
+        assert_eq!(
+            config,
+            Config::default(),
+            "conf/detectviz.conf must show every default"
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! HTTP routes, one router per feature.
+
+pub mod health;
+pub mod metrics;
