@@ -7,11 +7,13 @@
 pub mod event;
 pub mod labels;
 pub mod role;
+pub mod sample;
 pub mod severity;
 
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventError};
 pub use labels::Labels;
 pub use role::Role;
+pub use sample::{Sample, SeriesKey};
 pub use severity::Severity;
 
 /// The version of the running build, from Cargo.
