@@ -1,0 +1,316 @@
+//! The subscribe loop, written once above the backend seam: read new entries, call the handler
+//! in stream order, ack what succeeded, retry what failed after `retry_delay_ms`, dead-letter
+//! after `max_deliveries` (or at once for an invalid envelope or a permanent error), claim the
+//! idle entries of consumers that went away, and back off while the backend is unreachable.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use detectviz::Event;
+use tokio_util::sync::CancellationToken;
+
+use crate::backend::{GroupReader, RawDelivery};
+use crate::{BusError, DeadLetter, Delivery, EntryId, EventBus, HandlerError, StreamEntry};
+
+const LAG_REPORT_INTERVAL: Duration = Duration::from_secs(15);
+const ACK_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// An entry whose handler failed, to be delivered again at `due`.
+struct Retry {
+    due: Instant,
+    last_error: String,
+}
+
+pub(crate) struct Subscriber<H> {
+    bus: EventBus,
+    stream: String,
+    group: String,
+    consumer: String,
+    handler: H,
+    retries: BTreeMap<EntryId, Retry>,
+    unacked: Vec<EntryId>,
+    last_ack_flush: Instant,
+    own_pending_recovered: bool,
+    next_claim_check: Instant,
+    next_lag_report: Instant,
+}
+
+impl<H, F> Subscriber<H>
+where
+    H: Fn(Delivery) -> F,
+    F: Future<Output = Result<(), HandlerError>>,
+{
+    pub fn new(bus: EventBus, stream: &str, group: &str, consumer: &str, handler: H) -> Self {
+        let now = Instant::now();
+        Subscriber {
+            bus,
+            stream: stream.to_string(),
+            group: group.to_string(),
+            consumer: consumer.to_string(),
+            handler,
+            retries: BTreeMap::new(),
+            unacked: Vec::new(),
+            last_ack_flush: now,
+            own_pending_recovered: false,
+            next_claim_check: now,
+            next_lag_report: now,
+        }
+    }
+
+    pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), BusError> {
+        let mut consecutive_failures = 0u32;
+        let mut reader = None;
+        while !shutdown.is_cancelled() {
+            let outcome = match reader.as_mut() {
+                None => self.open_reader().await.map(|opened| reader = Some(opened)),
+                Some(reader) => self.step(reader, &shutdown).await,
+            };
+            let Err(error) = outcome else {
+                consecutive_failures = 0;
+                continue;
+            };
+            consecutive_failures += 1;
+            let delay = backoff(consecutive_failures);
+            tracing::warn!(
+                stream = %self.stream, group = %self.group, consumer = %self.consumer,
+                %error, retry_in_ms = delay.as_millis() as u64,
+                "event bus subscriber failed; retrying"
+            );
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(delay) => {}
+            }
+        }
+        if let Err(error) = self.flush_acks().await {
+            tracing::warn!(stream = %self.stream, %error, "final ack failed; entries will be redelivered");
+        }
+        Ok(())
+    }
+
+    async fn open_reader(&self) -> Result<GroupReader, BusError> {
+        self.bus
+            .backend()
+            .open_reader(&self.stream, &self.group, &self.consumer)
+            .await
+    }
+
+    fn batch_size(&self) -> usize {
+        self.bus.config().read_batch_size
+    }
+
+    async fn step(
+        &mut self,
+        reader: &mut GroupReader,
+        shutdown: &CancellationToken,
+    ) -> Result<(), BusError> {
+        self.flush_acks().await?;
+        let config = self.bus.config().clone();
+        let batch_size = self.batch_size();
+        if !self.own_pending_recovered {
+            // Entries this consumer name held when its previous run stopped.
+            let ids = reader.own_pending(batch_size).await?;
+            let deliveries = reader.claim(&ids, Duration::ZERO).await?;
+            self.own_pending_recovered = ids.len() < batch_size;
+            return self.handle_all(deliveries).await;
+        }
+        let now = Instant::now();
+        let due: Vec<EntryId> = self
+            .retries
+            .iter()
+            .filter(|(_, retry)| retry.due <= now)
+            .map(|(id, _)| *id)
+            .take(batch_size)
+            .collect();
+        if !due.is_empty() {
+            let retry_delay = Duration::from_millis(config.retry_delay_ms);
+            let deliveries = reader.claim(&due, retry_delay).await?;
+            let claimed: Vec<EntryId> = deliveries.iter().map(|raw| raw.entry.id).collect();
+            // Those not claimed back were taken over by another consumer, or trimmed away.
+            self.retries
+                .retain(|id, _| !due.contains(id) || claimed.contains(id));
+            return self.handle_all(deliveries).await;
+        }
+        let claim_idle = Duration::from_millis(config.claim_idle_ms);
+        if now >= self.next_claim_check {
+            let deliveries = reader.claim_idle(claim_idle, batch_size).await?;
+            if deliveries.len() < batch_size {
+                let interval = (claim_idle / 2).clamp(Duration::from_millis(10), MAX_BACKOFF);
+                self.next_claim_check = now + interval;
+            }
+            if !deliveries.is_empty() {
+                return self.handle_all(deliveries).await;
+            }
+        }
+        if now >= self.next_lag_report {
+            self.next_lag_report = now + LAG_REPORT_INTERVAL;
+            if let Err(error) = self.bus.info(&self.stream).await {
+                tracing::debug!(stream = %self.stream, %error, "lag report failed");
+            }
+        }
+        let mut wait = Duration::from_millis(config.block_ms).min(self.next_claim_check - now);
+        if let Some(earliest_retry) = self.retries.values().map(|retry| retry.due).min() {
+            wait = wait.min(earliest_retry.saturating_duration_since(now));
+        }
+        let wait = wait.max(Duration::from_millis(1));
+        let deliveries = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => return Ok(()),
+            deliveries = reader.read_new(batch_size, wait) => deliveries?,
+        };
+        self.handle_all(deliveries).await
+    }
+
+    async fn handle_all(&mut self, deliveries: Vec<RawDelivery>) -> Result<(), BusError> {
+        for delivery in deliveries {
+            self.handle_one(delivery).await;
+            if self.unacked.len() >= self.batch_size()
+                || self.last_ack_flush.elapsed() >= ACK_FLUSH_INTERVAL
+            {
+                // A failed ack keeps its ids for the next flush; carry on with the batch.
+                if let Err(error) = self.flush_acks().await {
+                    tracing::warn!(stream = %self.stream, %error, "ack failed; will retry");
+                }
+            }
+        }
+        self.flush_acks().await
+    }
+
+    async fn handle_one(&mut self, raw: RawDelivery) {
+        let RawDelivery {
+            entry,
+            delivery_count,
+        } = raw;
+        let previous_error = self.retries.remove(&entry.id).map(|retry| retry.last_error);
+        let labels = [
+            ("stream", self.stream.clone()),
+            ("group", self.group.clone()),
+        ];
+        metrics::counter!("detectviz_bus_delivered_total", &labels).increment(1);
+        if delivery_count > 1 {
+            metrics::counter!("detectviz_bus_redelivered_total", &labels).increment(1);
+        }
+        let max_deliveries = self.bus.config().max_deliveries;
+        if delivery_count > max_deliveries {
+            let reason = previous_error.unwrap_or_else(|| {
+                format!(
+                    "not acked after {} deliveries (its consumer stopped while handling it)",
+                    delivery_count - 1
+                )
+            });
+            return self.dead_letter(entry, delivery_count, reason).await;
+        }
+        let event = match Event::from_json(&entry.payload) {
+            Ok(event) => event,
+            Err(error) => {
+                let reason = format!("invalid envelope: {error}");
+                return self.dead_letter(entry, delivery_count, reason).await;
+            }
+        };
+        let delivery = Delivery {
+            stream: self.stream.clone(),
+            id: entry.id,
+            event,
+            delivery_count,
+        };
+        let Err(error) = (self.handler)(delivery).await else {
+            self.unacked.push(entry.id);
+            return;
+        };
+        metrics::counter!("detectviz_bus_handler_errors_total", &labels).increment(1);
+        if !error.is_retryable() || delivery_count >= max_deliveries {
+            return self
+                .dead_letter(entry, delivery_count, error.message().to_string())
+                .await;
+        }
+        tracing::warn!(
+            stream = %self.stream, group = %self.group, id = %entry.id, delivery_count,
+            %error, "event handler failed; the entry will be delivered again"
+        );
+        self.schedule_retry(entry.id, error.to_string());
+    }
+
+    fn schedule_retry(&mut self, id: EntryId, last_error: String) {
+        let due = Instant::now() + Duration::from_millis(self.bus.config().retry_delay_ms);
+        self.retries.insert(id, Retry { due, last_error });
+    }
+
+    async fn dead_letter(&mut self, entry: StreamEntry, delivery_count: u32, error: String) {
+        let record = DeadLetter {
+            dead_letter_id: EntryId::ZERO,
+            stream: self.stream.clone(),
+            entry_id: entry.id,
+            group: self.group.clone(),
+            consumer: self.consumer.clone(),
+            delivery_count,
+            error: error.clone(),
+            dead_at: chrono::Utc::now(),
+            payload: String::from_utf8_lossy(&entry.payload).into_owned(),
+        };
+        let record = serde_json::to_vec(&record).expect("a dead letter serialises");
+        let moved = self
+            .bus
+            .backend()
+            .dead_letter(&self.stream, &self.group, entry.id, record)
+            .await;
+        match moved {
+            Ok(()) => {
+                metrics::counter!(
+                    "detectviz_bus_dead_lettered_total",
+                    "stream" => self.stream.clone(),
+                    "group" => self.group.clone()
+                )
+                .increment(1);
+                tracing::warn!(
+                    stream = %self.stream, group = %self.group, id = %entry.id,
+                    delivery_count, %error, "entry moved to the dead-letter stream"
+                );
+            }
+            Err(move_error) => {
+                tracing::warn!(
+                    stream = %self.stream, id = %entry.id, error = %move_error,
+                    "moving an entry to the dead-letter stream failed; will retry"
+                );
+                self.schedule_retry(entry.id, error);
+            }
+        }
+    }
+
+    async fn flush_acks(&mut self) -> Result<(), BusError> {
+        self.last_ack_flush = Instant::now();
+        if self.unacked.is_empty() {
+            return Ok(());
+        }
+        self.bus
+            .backend()
+            .ack(&self.stream, &self.group, &self.unacked)
+            .await?;
+        metrics::counter!(
+            "detectviz_bus_acked_total",
+            "stream" => self.stream.clone(),
+            "group" => self.group.clone()
+        )
+        .increment(self.unacked.len() as u64);
+        self.unacked.clear();
+        Ok(())
+    }
+}
+
+/// 100 ms, 200 ms, 400 ms, ... capped at five seconds.
+fn backoff(consecutive_failures: u32) -> Duration {
+    let exponent = consecutive_failures.saturating_sub(1).min(16);
+    (Duration::from_millis(100) * 2u32.pow(exponent)).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_millis(100));
+        assert_eq!(backoff(2), Duration::from_millis(200));
+        assert_eq!(backoff(30), MAX_BACKOFF);
+    }
+}
