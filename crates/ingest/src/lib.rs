@@ -1,0 +1,1 @@
+//! Detectviz ingest.
