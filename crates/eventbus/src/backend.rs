@@ -129,7 +129,7 @@ impl Backend {
         self.ensure_group(stream, group).await?;
         Ok(match self {
             Backend::Redis(backend) => {
-                GroupReader::Redis(backend.open_reader(stream, group, consumer))
+                GroupReader::Redis(Box::new(backend.open_reader(stream, group, consumer)))
             }
             Backend::Embedded(backend) => {
                 GroupReader::Embedded(backend.open_reader(stream, group, consumer).await?)
@@ -139,7 +139,7 @@ impl Backend {
 }
 
 pub(crate) enum GroupReader {
-    Redis(RedisGroupReader),
+    Redis(Box<RedisGroupReader>),
     Embedded(EmbeddedGroupReader),
 }
 
