@@ -1,1 +1,26 @@
-//! Detectviz ingest.
+//! Detectviz ingest: what Telegraf sends, turned into points and samples.
+//!
+//! - [`line_protocol`]: InfluxDB line protocol (`/write`, `/api/v2/write`) with InfluxDB's
+//!   partial-write semantics (every valid line kept, first bad line reported).
+//! - [`telegraf_json`]: Telegraf's JSON serializer (`/api/v1/telegraf`), batch or single metric.
+//! - [`gzip`]: `Content-Encoding: gzip` bodies with a decompressed-size cap (413).
+//! - [`window`]: a bounded in-memory window of recent samples per series for the alert engine.
+//! - [`forward`]: optional forwarding to InfluxDB 1.x, batched, retried, never blocking ingest.
+//!
+//! This crate knows nothing about HTTP routing: `viot-web` calls these functions.
+
+pub mod field_value;
+pub mod gzip;
+pub mod line_protocol;
+pub mod line_protocol_writer;
+pub mod point;
+pub mod precision;
+
+pub use field_value::LineErrorReason;
+pub use gzip::{BodyDecodeError, decode_body, decode_gzip};
+pub use line_protocol::{
+    LineError, LineProtocolBatch, PartialWriteError, parse_batch, parse_batch_bytes, parse_line,
+};
+pub use line_protocol_writer::{write_point, write_points};
+pub use point::{FieldValue, Point};
+pub use precision::{Precision, UnknownPrecision, now_ns};

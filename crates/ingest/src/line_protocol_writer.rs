@@ -1,0 +1,92 @@
+//! Writes points back as line protocol (nanosecond timestamps) for the InfluxDB forwarder,
+//! escaping exactly what the parser unescapes, so `parse(write(point)) == point`.
+//!
+//! Line protocol cannot express everything a `Point` may hold: a key or tag value ending in a
+//! backslash would escape the delimiter after it, and a newline cannot appear anywhere. The
+//! writer drops trailing backslashes of names, keys and tag values and writes newlines as
+//! `\n` text (Telegraf's serializer does the same); such points do not round-trip.
+
+use std::fmt::Write as _;
+
+use crate::point::{FieldValue, Point};
+
+/// Appends one point as a line of line protocol, ending in `\n`.
+pub fn write_point(point: &Point, output: &mut String) {
+    write_series_prefix(&point.measurement, &point.tags, output);
+    output.push(' ');
+    for (index, (field_key, field_value)) in point.fields.iter().enumerate() {
+        if index > 0 {
+            output.push(',');
+        }
+        write_escaped(field_key, b",= ", output);
+        output.push('=');
+        write_field_value(field_value, output);
+    }
+    let _ = write!(output, " {}", point.timestamp_ns);
+    output.push('\n');
+}
+
+/// Appends every point; returns the text of the whole batch.
+pub fn write_points(points: &[Point]) -> String {
+    let mut output = String::with_capacity(points.len() * 96);
+    for point in points {
+        write_point(point, &mut output);
+    }
+    output
+}
+
+/// Appends `measurement[,tag=value...]` (tags must already be sorted).
+pub fn write_series_prefix(measurement: &str, tags: &[(String, String)], output: &mut String) {
+    write_escaped(measurement, b", ", output);
+    for (tag_key, tag_value) in tags {
+        output.push(',');
+        write_escaped(tag_key, b",= ", output);
+        output.push('=');
+        write_escaped(tag_value, b",= ", output);
+    }
+}
+
+fn write_field_value(value: &FieldValue, output: &mut String) {
+    match value {
+        // `{:?}` is the shortest text that parses back to the same f64 (`1.0`, `1e300`).
+        FieldValue::Float(number) => {
+            let _ = write!(output, "{number:?}");
+        }
+        FieldValue::Integer(number) => {
+            let _ = write!(output, "{number}i");
+        }
+        FieldValue::Unsigned(number) => {
+            let _ = write!(output, "{number}u");
+        }
+        FieldValue::Boolean(true) => output.push_str("true"),
+        FieldValue::Boolean(false) => output.push_str("false"),
+        FieldValue::String(text) => {
+            output.push('"');
+            for character in text.chars() {
+                match character {
+                    '"' | '\\' => {
+                        output.push('\\');
+                        output.push(character);
+                    }
+                    '\n' => output.push_str("\\n"),
+                    other => output.push(other),
+                }
+            }
+            output.push('"');
+        }
+    }
+}
+
+fn write_escaped(text: &str, escapable: &[u8], output: &mut String) {
+    let text = text.trim_end_matches('\\');
+    for character in text.chars() {
+        if character == '\n' {
+            output.push_str("\\n");
+            continue;
+        }
+        if character.is_ascii() && escapable.contains(&(character as u8)) {
+            output.push('\\');
+        }
+        output.push(character);
+    }
+}
