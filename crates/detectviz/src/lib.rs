@@ -4,12 +4,14 @@
 //! label sets, the event envelope carried on the bus, and process roles. It does no IO and
 //! depends on nothing inside the workspace, so every crate may depend on it.
 
+pub mod alert;
 pub mod event;
 pub mod labels;
 pub mod role;
 pub mod sample;
 pub mod severity;
 
+pub use alert::{AlertPhase, AlertTransition, TransitionKind};
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventError};
 pub use labels::Labels;
 pub use role::Role;

@@ -1,0 +1,30 @@
+//! Detectviz alert engine core.
+//!
+//! Everything here is pure: no clock, no IO, no randomness. [`evaluate`] turns rules, a batch
+//! of samples, the engine state and the caller's `now` into lifecycle transitions; a runner
+//! elsewhere calls it on every batch and on a tick, publishes the transitions on `dv:alerts`
+//! and writes them to the history. Silences, maintenance windows, inhibition and
+//! acknowledgements are predicates the notification pipeline asks. [`alertmanager`] holds the
+//! Alertmanager API v2 shapes and the state machine for alerts pushed by Prometheus or Grafana.
+
+pub mod condition;
+pub mod error;
+pub mod evaluate;
+pub mod fingerprint;
+mod lifecycle;
+pub mod matcher;
+pub mod rule;
+pub mod state;
+mod statistic;
+
+pub use condition::{Bound, Bounds, Condition};
+pub use detectviz::{AlertPhase, AlertTransition as Transition, TransitionKind};
+pub use error::AlertError;
+pub use evaluate::{RuleIndex, evaluate, evaluate_indexed};
+pub use fingerprint::{fingerprint_hex, label_set_fingerprint, rule_series_fingerprint};
+pub use matcher::{LabelMatcher, MatchOperator};
+pub use rule::{
+    FlapPolicy, Level, Rule, RuleFile, RuleKind, SeriesSelector, WesternElectricRule,
+    parse_rule_json, parse_rules_toml, validate_rules,
+};
+pub use state::{AlertState, EngineState};

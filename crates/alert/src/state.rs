@@ -1,0 +1,134 @@
+//! Engine state: one [`AlertState`] per (rule id, series), owned by the caller of
+//! [`crate::evaluate`] and carried from one call to the next.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use detectviz::{AlertPhase, SeriesKey, Severity};
+
+use crate::fingerprint::{fingerprint_hex, rule_series_fingerprint};
+use crate::rule::Rule;
+use crate::statistic::StatisticState;
+
+/// The lifecycle and rolling statistics of one rule on one series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertState {
+    /// 16 hex digits, see [`crate::fingerprint`].
+    pub fingerprint: String,
+    pub series: SeriesKey,
+    pub phase: AlertPhase,
+    /// The level while pending or firing; the last level once resolved.
+    pub severity: Option<Severity>,
+    /// When the current phase was entered, Unix milliseconds.
+    pub since_ms: i64,
+    /// When the alert became pending, while it is pending.
+    pub pending_since_ms: Option<i64>,
+    /// Start of the current pending-or-firing episode.
+    pub active_since_ms: Option<i64>,
+    /// The last value compared (raw value or statistic).
+    pub last_value: Option<f64>,
+    /// Time of the last sample taken for this series.
+    pub last_sample_ms: Option<i64>,
+    /// Per level of the rule (same order): since when its condition has held (with hysteresis).
+    pub level_held_since_ms: Vec<Option<i64>>,
+    /// Times of the recent firing / resolved / escalated / de-escalated changes.
+    pub recent_changes_ms: VecDeque<i64>,
+    pub flapping: bool,
+    pub(crate) statistic: StatisticState,
+    /// The evaluation number in which the alert resolved (it turns inactive in a later one).
+    pub(crate) resolved_in_evaluation: u64,
+    /// Whether the alert is in the engine's list of alerts that need ticks.
+    pub(crate) needs_ticks: bool,
+}
+
+impl AlertState {
+    pub(crate) fn new(rule: &Rule, series: &SeriesKey) -> AlertState {
+        AlertState {
+            fingerprint: fingerprint_hex(rule_series_fingerprint(&rule.id, series)),
+            series: series.clone(),
+            phase: AlertPhase::Inactive,
+            severity: None,
+            since_ms: 0,
+            pending_since_ms: None,
+            active_since_ms: None,
+            last_value: None,
+            last_sample_ms: None,
+            level_held_since_ms: vec![None; rule.levels.len()],
+            recent_changes_ms: VecDeque::new(),
+            flapping: false,
+            statistic: StatisticState::for_kind(&rule.kind),
+            resolved_in_evaluation: 0,
+            needs_ticks: false,
+        }
+    }
+
+    /// Drops history that no longer fits the rule after the rule was edited.
+    pub(crate) fn adapt_to(&mut self, rule: &Rule) {
+        if self.level_held_since_ms.len() != rule.levels.len() {
+            self.level_held_since_ms = vec![None; rule.levels.len()];
+        }
+        let fresh = StatisticState::for_kind(&rule.kind);
+        if std::mem::discriminant(&fresh) != std::mem::discriminant(&self.statistic) {
+            self.statistic = fresh;
+        }
+    }
+}
+
+/// Key of an alert that needs attention on ticks.
+pub(crate) type TickKey = (String, SeriesKey);
+
+/// Every alert the engine tracks.
+#[derive(Debug, Clone, Default)]
+pub struct EngineState {
+    pub(crate) by_rule: HashMap<String, HashMap<SeriesKey, AlertState>>,
+    /// Alerts whose phase can change without a sample (pending, resolved, flapping, absent).
+    pub(crate) needing_ticks: BTreeSet<TickKey>,
+    /// Number of evaluate() calls so far.
+    pub(crate) evaluations: u64,
+}
+
+impl EngineState {
+    pub fn new() -> EngineState {
+        EngineState::default()
+    }
+
+    /// The alert of one rule on one series, if the series was seen.
+    pub fn get(&self, rule_id: &str, series: &SeriesKey) -> Option<&AlertState> {
+        self.by_rule.get(rule_id)?.get(series)
+    }
+
+    /// Every tracked alert with its rule id, in no particular order.
+    pub fn alerts(&self) -> impl Iterator<Item = (&str, &AlertState)> {
+        self.by_rule.iter().flat_map(|(rule_id, alerts)| {
+            alerts.values().map(move |alert| (rule_id.as_str(), alert))
+        })
+    }
+
+    /// Number of tracked (rule, series) pairs.
+    pub fn len(&self) -> usize {
+        self.by_rule.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_rule.values().all(HashMap::is_empty)
+    }
+
+    pub(crate) fn set_needs_ticks(&mut self, rule_id: &str, series: &SeriesKey, needs: bool) {
+        let Some(alert) = self
+            .by_rule
+            .get_mut(rule_id)
+            .and_then(|alerts| alerts.get_mut(series))
+        else {
+            return;
+        };
+        if alert.needs_ticks == needs {
+            return;
+        }
+        alert.needs_ticks = needs;
+        let key = (rule_id.to_string(), series.clone());
+        if needs {
+            self.needing_ticks.insert(key);
+        } else {
+            self.needing_ticks.remove(&key);
+        }
+    }
+}
