@@ -15,6 +15,7 @@ pub mod line_protocol;
 pub mod line_protocol_writer;
 pub mod point;
 pub mod precision;
+pub mod telegraf_json;
 
 pub use field_value::LineErrorReason;
 pub use gzip::{BodyDecodeError, decode_body, decode_gzip};
@@ -24,3 +25,7 @@ pub use line_protocol::{
 pub use line_protocol_writer::{write_point, write_points};
 pub use point::{FieldValue, Point};
 pub use precision::{Precision, UnknownPrecision, now_ns};
+pub use telegraf_json::{
+    MetricError, MetricErrorReason, TelegrafJsonBatch, TelegrafJsonError, TimestampUnit,
+    UnknownTimestampUnit, parse_telegraf_json,
+};
