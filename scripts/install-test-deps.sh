@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs and a fresh machine lacks. Idempotent: it only installs
+# what is missing, so a second run does nothing. Needs root (CI and the dev machines are root).
+set -euo pipefail
+
+# Debian packages the tests start as real peers: command → package.
+declare -A debian_packages=(
+  [redis-server]=redis-server        # the bus's Redis restart test starts its own server
+  [redis-benchmark]=redis-tools      # peer figure in `make bench`
+  [influxd]=influxdb                 # ingest forwarding test
+)
+
+missing=()
+for command in "${!debian_packages[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${debian_packages[$command]}")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-test-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The shared services the tests use are started by the machine, never by us: check them.
+check_port() {
+  local name=$1 port=$2
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "install-test-deps: $name is not answering on 127.0.0.1:$port; the tests need it" >&2
+    exit 1
+  fi
+}
+check_port MariaDB 3306
+check_port Redis 6379
+echo "install-test-deps: ok"
