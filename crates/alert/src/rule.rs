@@ -28,6 +28,7 @@ pub struct Rule {
     pub selector: SeriesSelector,
     #[serde(default)]
     pub kind: RuleKind,
+    #[serde(default)]
     pub levels: Vec<Level>,
     #[serde(default)]
     pub labels: Labels,
