@@ -15,7 +15,9 @@ pub mod line_protocol;
 pub mod line_protocol_writer;
 pub mod point;
 pub mod precision;
+mod series_ring;
 pub mod telegraf_json;
+pub mod window;
 
 pub use field_value::LineErrorReason;
 pub use gzip::{BodyDecodeError, decode_body, decode_gzip};
@@ -29,3 +31,4 @@ pub use telegraf_json::{
     MetricError, MetricErrorReason, TelegrafJsonBatch, TelegrafJsonError, TimestampUnit,
     UnknownTimestampUnit, parse_telegraf_json,
 };
+pub use window::{SeriesWindow, SeriesWindowConfig};

@@ -90,3 +90,23 @@ fn write_escaped(text: &str, escapable: &[u8], output: &mut String) {
         output.push(character);
     }
 }
+
+/// Appends ` field` (escaped) to a series prefix, completing the text form of a series key.
+pub(crate) fn append_series_field(field_key: &str, output: &mut String) {
+    output.push(' ');
+    write_escaped(field_key, b",= ", output);
+}
+
+/// The text form of a series key, `measurement[,tag=value...] field`, as the window stores it.
+pub(crate) fn series_key_text(series: &detectviz::SeriesKey) -> String {
+    let mut output = String::with_capacity(64);
+    write_escaped(&series.measurement, b", ", &mut output);
+    for (tag_key, tag_value) in series.tags.iter() {
+        output.push(',');
+        write_escaped(tag_key, b",= ", &mut output);
+        output.push('=');
+        write_escaped(tag_value, b",= ", &mut output);
+    }
+    append_series_field(&series.field, &mut output);
+    output
+}
