@@ -7,24 +7,34 @@
 //! acknowledgements are predicates the notification pipeline asks. [`alertmanager`] holds the
 //! Alertmanager API v2 shapes and the state machine for alerts pushed by Prometheus or Grafana.
 
+pub mod ack;
 pub mod condition;
 pub mod error;
 pub mod evaluate;
 pub mod fingerprint;
+pub mod inhibit;
 mod lifecycle;
+pub mod maintenance;
 pub mod matcher;
+pub mod mute;
 pub mod rule;
+pub mod silence;
 pub mod state;
 mod statistic;
 
+pub use ack::Acknowledgement;
 pub use condition::{Bound, Bounds, Condition};
 pub use detectviz::{AlertPhase, AlertTransition as Transition, TransitionKind};
 pub use error::AlertError;
 pub use evaluate::{RuleIndex, evaluate, evaluate_indexed};
 pub use fingerprint::{fingerprint_hex, label_set_fingerprint, rule_series_fingerprint};
+pub use inhibit::InhibitRule;
+pub use maintenance::{MaintenanceWindow, TimeOfDay};
 pub use matcher::{LabelMatcher, MatchOperator};
+pub use mute::{MuteReason, mute_reason};
 pub use rule::{
     FlapPolicy, Level, Rule, RuleFile, RuleKind, SeriesSelector, WesternElectricRule,
     parse_rule_json, parse_rules_toml, validate_rules,
 };
+pub use silence::{Silence, SilenceState};
 pub use state::{AlertState, EngineState};
