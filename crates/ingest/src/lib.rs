@@ -10,6 +10,7 @@
 //! This crate knows nothing about HTTP routing: `viot-web` calls these functions.
 
 pub mod field_value;
+pub mod forward;
 pub mod gzip;
 pub mod line_protocol;
 pub mod line_protocol_writer;
@@ -20,11 +21,14 @@ pub mod telegraf_json;
 pub mod window;
 
 pub use field_value::LineErrorReason;
+pub use forward::{ForwardError, InfluxForwarder, InfluxForwarderConfig};
 pub use gzip::{BodyDecodeError, decode_body, decode_gzip};
 pub use line_protocol::{
     LineError, LineProtocolBatch, PartialWriteError, parse_batch, parse_batch_bytes, parse_line,
 };
-pub use line_protocol_writer::{write_point, write_points};
+pub use line_protocol_writer::{
+    UnsignedFields, write_point, write_point_with, write_points, write_points_with,
+};
 pub use point::{FieldValue, Point};
 pub use precision::{Precision, UnknownPrecision, now_ns};
 pub use telegraf_json::{

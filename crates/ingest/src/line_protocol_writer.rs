@@ -10,8 +10,24 @@ use std::fmt::Write as _;
 
 use crate::point::{FieldValue, Point};
 
+/// How unsigned fields are written. InfluxDB 1.x servers refuse the `u` suffix unless built
+/// with unsigned support, so the forwarder writes them as integers clipped to `i64::MAX`
+/// (what Telegraf does without `influx_uint_support`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsignedFields {
+    /// `42u`
+    Native,
+    /// `42i`, values above `i64::MAX` clipped to it.
+    AsClippedInteger,
+}
+
 /// Appends one point as a line of line protocol, ending in `\n`.
 pub fn write_point(point: &Point, output: &mut String) {
+    write_point_with(point, UnsignedFields::Native, output);
+}
+
+/// Appends one point, choosing how unsigned fields are written.
+pub fn write_point_with(point: &Point, unsigned_fields: UnsignedFields, output: &mut String) {
     write_series_prefix(&point.measurement, &point.tags, output);
     output.push(' ');
     for (index, (field_key, field_value)) in point.fields.iter().enumerate() {
@@ -20,17 +36,28 @@ pub fn write_point(point: &Point, output: &mut String) {
         }
         write_escaped(field_key, b",= ", output);
         output.push('=');
-        write_field_value(field_value, output);
+        match (field_value, unsigned_fields) {
+            (FieldValue::Unsigned(number), UnsignedFields::AsClippedInteger) => {
+                let clipped = i64::try_from(*number).unwrap_or(i64::MAX);
+                write_field_value(&FieldValue::Integer(clipped), output);
+            }
+            _ => write_field_value(field_value, output),
+        }
     }
     let _ = write!(output, " {}", point.timestamp_ns);
     output.push('\n');
 }
 
-/// Appends every point; returns the text of the whole batch.
+/// Writes every point; returns the text of the whole batch.
 pub fn write_points(points: &[Point]) -> String {
+    write_points_with(points, UnsignedFields::Native)
+}
+
+/// Writes every point, choosing how unsigned fields are written.
+pub fn write_points_with(points: &[Point], unsigned_fields: UnsignedFields) -> String {
     let mut output = String::with_capacity(points.len() * 96);
     for point in points {
-        write_point(point, &mut output);
+        write_point_with(point, unsigned_fields, &mut output);
     }
     output
 }
