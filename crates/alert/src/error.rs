@@ -22,6 +22,8 @@ pub enum AlertError {
     },
     #[error("maintenance window `{window}`: {reason}")]
     InvalidMaintenanceWindow { window: String, reason: String },
+    #[error("silence: {reason}")]
+    InvalidSilence { reason: String },
     #[error("external alert: {reason}")]
     InvalidExternalAlert { reason: String },
 }

@@ -8,6 +8,8 @@
 //! Alertmanager API v2 shapes and the state machine for alerts pushed by Prometheus or Grafana.
 
 pub mod ack;
+pub mod alertmanager;
+pub mod alertmanager_silence;
 pub mod condition;
 pub mod error;
 pub mod evaluate;
@@ -23,6 +25,11 @@ pub mod state;
 mod statistic;
 
 pub use ack::Acknowledgement;
+pub use alertmanager::{
+    AlertStatus, AlertStatusState, ExternalAlert, ExternalAlerts, GettableAlert, PostableAlert,
+    Receiver,
+};
+pub use alertmanager_silence::{ApiMatcher, GettableSilence, PostableSilence, SilenceStatus};
 pub use condition::{Bound, Bounds, Condition};
 pub use detectviz::{AlertPhase, AlertTransition as Transition, TransitionKind};
 pub use error::AlertError;
