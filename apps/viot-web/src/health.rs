@@ -119,8 +119,10 @@ impl HealthRegistry {
             };
             (name, health)
         });
-        let results: BTreeMap<String, ModuleHealth> =
-            futures::future::join_all(checks).await.into_iter().collect();
+        let results: BTreeMap<String, ModuleHealth> = futures::future::join_all(checks)
+            .await
+            .into_iter()
+            .collect();
         (overall_status(&results), results)
     }
 }

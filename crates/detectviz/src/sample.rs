@@ -14,7 +14,11 @@ pub struct SeriesKey {
 
 impl std::fmt::Display for SeriesKey {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "{}.{}{}", self.measurement, self.field, self.tags)
+        write!(
+            formatter,
+            "{}.{}{}",
+            self.measurement, self.field, self.tags
+        )
     }
 }
 
