@@ -30,7 +30,12 @@ fn integer(value: &Value) -> Result<u64, BusError> {
 }
 
 pub(crate) fn parse_entry_id(value: &Value) -> Result<EntryId, BusError> {
-    text(value)?.parse()
+    match value {
+        Value::BulkString(bytes) => std::str::from_utf8(bytes)
+            .map_err(|_| unexpected("an entry id", value))?
+            .parse(),
+        other => text(other)?.parse(),
+    }
 }
 
 /// An entry is `[id, [field, value, ...]]`. Entries this bus wrote carry one `payload` field;
@@ -55,11 +60,14 @@ fn parse_entry(value: Value) -> Result<Option<StreamEntry>, BusError> {
     let mut other_fields = serde_json::Map::new();
     let mut pairs = fields.into_iter();
     while let (Some(name), Some(value)) = (pairs.next(), pairs.next()) {
-        let name = text(&name)?;
-        match value {
-            Value::BulkString(bytes) if name == PAYLOAD_FIELD => payload = Some(bytes),
-            other => {
-                other_fields.insert(name, serde_json::Value::String(text(&other)?));
+        match (name, value) {
+            (Value::BulkString(name), Value::BulkString(bytes))
+                if name == PAYLOAD_FIELD.as_bytes() =>
+            {
+                payload = Some(bytes)
+            }
+            (name, other) => {
+                other_fields.insert(text(&name)?, serde_json::Value::String(text(&other)?));
             }
         }
     }

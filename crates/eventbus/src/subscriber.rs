@@ -17,6 +17,28 @@ const LAG_REPORT_INTERVAL: Duration = Duration::from_secs(15);
 const ACK_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// Counters of one subscriber, registered once so the hot path only increments.
+struct SubscriberMetrics {
+    delivered: metrics::Counter,
+    redelivered: metrics::Counter,
+    acked: metrics::Counter,
+    dead_lettered: metrics::Counter,
+    handler_errors: metrics::Counter,
+}
+
+impl SubscriberMetrics {
+    fn new(stream: &str, group: &str) -> SubscriberMetrics {
+        let labels = [("stream", stream.to_string()), ("group", group.to_string())];
+        SubscriberMetrics {
+            delivered: metrics::counter!("detectviz_bus_delivered_total", &labels),
+            redelivered: metrics::counter!("detectviz_bus_redelivered_total", &labels),
+            acked: metrics::counter!("detectviz_bus_acked_total", &labels),
+            dead_lettered: metrics::counter!("detectviz_bus_dead_lettered_total", &labels),
+            handler_errors: metrics::counter!("detectviz_bus_handler_errors_total", &labels),
+        }
+    }
+}
+
 /// An entry whose handler failed, to be delivered again at `due`.
 struct Retry {
     due: Instant,
@@ -29,6 +51,7 @@ pub(crate) struct Subscriber<H> {
     group: String,
     consumer: String,
     handler: H,
+    metrics: SubscriberMetrics,
     retries: BTreeMap<EntryId, Retry>,
     unacked: Vec<EntryId>,
     last_ack_flush: Instant,
@@ -50,6 +73,7 @@ where
             group: group.to_string(),
             consumer: consumer.to_string(),
             handler,
+            metrics: SubscriberMetrics::new(stream, group),
             retries: BTreeMap::new(),
             unacked: Vec::new(),
             last_ack_flush: now,
@@ -183,13 +207,9 @@ where
             delivery_count,
         } = raw;
         let previous_error = self.retries.remove(&entry.id).map(|retry| retry.last_error);
-        let labels = [
-            ("stream", self.stream.clone()),
-            ("group", self.group.clone()),
-        ];
-        metrics::counter!("detectviz_bus_delivered_total", &labels).increment(1);
+        self.metrics.delivered.increment(1);
         if delivery_count > 1 {
-            metrics::counter!("detectviz_bus_redelivered_total", &labels).increment(1);
+            self.metrics.redelivered.increment(1);
         }
         let max_deliveries = self.bus.config().max_deliveries;
         if delivery_count > max_deliveries {
@@ -218,7 +238,7 @@ where
             self.unacked.push(entry.id);
             return;
         };
-        metrics::counter!("detectviz_bus_handler_errors_total", &labels).increment(1);
+        self.metrics.handler_errors.increment(1);
         if !error.is_retryable() || delivery_count >= max_deliveries {
             return self
                 .dead_letter(entry, delivery_count, error.message().to_string())
@@ -256,12 +276,7 @@ where
             .await;
         match moved {
             Ok(()) => {
-                metrics::counter!(
-                    "detectviz_bus_dead_lettered_total",
-                    "stream" => self.stream.clone(),
-                    "group" => self.group.clone()
-                )
-                .increment(1);
+                self.metrics.dead_lettered.increment(1);
                 tracing::warn!(
                     stream = %self.stream, group = %self.group, id = %entry.id,
                     delivery_count, %error, "entry moved to the dead-letter stream"
@@ -286,12 +301,7 @@ where
             .backend()
             .ack(&self.stream, &self.group, &self.unacked)
             .await?;
-        metrics::counter!(
-            "detectviz_bus_acked_total",
-            "stream" => self.stream.clone(),
-            "group" => self.group.clone()
-        )
-        .increment(self.unacked.len() as u64);
+        self.metrics.acked.increment(self.unacked.len() as u64);
         self.unacked.clear();
         Ok(())
     }
