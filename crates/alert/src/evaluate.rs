@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use detectviz::{AlertPhase, AlertTransition, Sample, SeriesKey};
+use detectviz::{AlertPhase, AlertTransition, Sample};
 
 use crate::lifecycle::{
     TransitionContext, end_flapping_if_stable, has_unconfirmed_latch, settle_phase, update_latches,
@@ -130,7 +130,16 @@ fn take_sample(
     }
     settle_phase(&context, alert, transitions);
     let needs_ticks = alert_needs_ticks(rule, alert, at_ms);
-    state.set_needs_ticks(&rule.id, &sample.series, needs_ticks);
+    if alert.needs_ticks == needs_ticks {
+        return;
+    }
+    alert.needs_ticks = needs_ticks;
+    let key = (rule.id.clone(), sample.series.clone());
+    if needs_ticks {
+        state.needing_ticks.insert(key);
+    } else {
+        state.needing_ticks.remove(&key);
+    }
 }
 
 /// Whether time alone can change this alert's phase.
@@ -152,7 +161,7 @@ fn settle_with_time(
 ) {
     drop_alerts_of_removed_rules(index, state);
     let evaluation = state.evaluations;
-    let due: Vec<(String, SeriesKey)> = state.needing_ticks.iter().cloned().collect();
+    let due = std::mem::take(&mut state.needing_ticks);
     for (rule_id, series) in due {
         let Some(rule) = index.position_of(&rule_id).map(|position| &rules[position]) else {
             continue;
@@ -176,8 +185,10 @@ fn settle_with_time(
             update_latches(rule, alert, silent_s, now_ms);
         }
         settle_phase(&context, alert, transitions);
-        let needs_ticks = alert_needs_ticks(rule, alert, now_ms);
-        state.set_needs_ticks(&rule_id, &series, needs_ticks);
+        alert.needs_ticks = alert_needs_ticks(rule, alert, now_ms);
+        if alert.needs_ticks {
+            state.needing_ticks.insert((rule_id, series));
+        }
     }
 }
 

@@ -111,24 +111,4 @@ impl EngineState {
     pub fn is_empty(&self) -> bool {
         self.by_rule.values().all(HashMap::is_empty)
     }
-
-    pub(crate) fn set_needs_ticks(&mut self, rule_id: &str, series: &SeriesKey, needs: bool) {
-        let Some(alert) = self
-            .by_rule
-            .get_mut(rule_id)
-            .and_then(|alerts| alerts.get_mut(series))
-        else {
-            return;
-        };
-        if alert.needs_ticks == needs {
-            return;
-        }
-        alert.needs_ticks = needs;
-        let key = (rule_id.to_string(), series.clone());
-        if needs {
-            self.needing_ticks.insert(key);
-        } else {
-            self.needing_ticks.remove(&key);
-        }
-    }
 }
