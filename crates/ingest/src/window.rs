@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use detectviz::{Labels, Sample, SeriesKey};
@@ -29,7 +30,8 @@ const MIN_SERIES_PER_SHARD: usize = 1024;
 pub struct SeriesWindowConfig {
     /// Samples kept per series (at most 65,535).
     pub samples_per_series: usize,
-    /// Series kept in all; split evenly across shards, each evicting its own oldest.
+    /// Series kept in all. When full, a new series first evicts the least recently updated
+    /// series of its own shard (a small batch of them, so the scan is paid rarely).
     pub max_series: usize,
 }
 
@@ -52,7 +54,9 @@ struct Shard {
 pub struct SeriesWindow {
     shards: Box<[Mutex<Shard>]>,
     samples_per_series: u16,
-    max_series_per_shard: usize,
+    max_series: usize,
+    series_total: AtomicUsize,
+    eviction_batch: usize,
     started: Instant,
 }
 
@@ -72,7 +76,9 @@ impl SeriesWindow {
         SeriesWindow {
             shards,
             samples_per_series: u16::try_from(config.samples_per_series.max(1)).unwrap_or(u16::MAX),
-            max_series_per_shard: max_series.div_ceil(shard_count),
+            max_series,
+            series_total: AtomicUsize::new(0),
+            eviction_batch: (max_series / shard_count / 64).max(1),
             started: Instant::now(),
         }
     }
@@ -117,9 +123,11 @@ impl SeriesWindow {
             ring.last_update_second = second;
             return;
         }
-        if shard.series_by_key.len() >= self.max_series_per_shard {
-            evict_least_recently_updated(&mut shard, self.max_series_per_shard);
+        if self.series_total.load(Ordering::Relaxed) >= self.max_series {
+            let evicted = evict_least_recently_updated(&mut shard, self.eviction_batch);
+            self.series_total.fetch_sub(evicted, Ordering::Relaxed);
         }
+        self.series_total.fetch_add(1, Ordering::Relaxed);
         let mut ring = SeriesRing::new(self.samples_per_series);
         ring.push(timestamp_ms, value);
         ring.last_update_sequence = sequence;
@@ -210,7 +218,9 @@ impl SeriesWindow {
                 keep
             });
             shard.key_bytes -= removed_key_bytes;
-            evicted += before - shard.series_by_key.len();
+            let evicted_here = before - shard.series_by_key.len();
+            self.series_total.fetch_sub(evicted_here, Ordering::Relaxed);
+            evicted += evicted_here;
         }
         self.record_gauges();
         evicted
@@ -232,18 +242,17 @@ impl SeriesWindow {
     }
 }
 
-/// Removes the least recently updated series of a full shard: 1/64 of its capacity at once
-/// (at least one), so the scan is paid once per many inserts.
-fn evict_least_recently_updated(shard: &mut Shard, max_series_per_shard: usize) {
-    let evict_count = (max_series_per_shard / 64).max(1);
+/// Removes the `evict_count` least recently updated series of a shard; returns how many went.
+fn evict_least_recently_updated(shard: &mut Shard, evict_count: usize) -> usize {
     let mut sequences: Vec<u64> = shard
         .series_by_key
         .values()
         .map(|ring| ring.last_update_sequence)
         .collect();
     if sequences.is_empty() {
-        return;
+        return 0;
     }
+    let before = shard.series_by_key.len();
     let cut_index = evict_count.min(sequences.len()) - 1;
     let (_, &mut newest_evicted_sequence, _) = sequences.select_nth_unstable(cut_index);
     let mut removed_key_bytes = 0;
@@ -255,6 +264,7 @@ fn evict_least_recently_updated(shard: &mut Shard, max_series_per_shard: usize) 
         keep
     });
     shard.key_bytes -= removed_key_bytes;
+    before - shard.series_by_key.len()
 }
 
 /// Reads `measurement,tags field` back into a `SeriesKey` with the line protocol parser.

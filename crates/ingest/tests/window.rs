@@ -189,3 +189,34 @@ fn concurrent_writers_and_readers_see_every_series() {
     }
     assert_eq!(window.series_count(), 8_000);
 }
+
+#[test]
+fn a_sharded_window_holds_exactly_max_series_before_evicting() {
+    let window = window(2, 5_000);
+    let body: String = (0..5_000)
+        .map(|series| format!("m,s={series} v=1 1\n"))
+        .collect();
+    insert_lines(&window, &body);
+    assert_eq!(
+        window.series_count(),
+        5_000,
+        "every series fits until the window is full"
+    );
+    insert_lines(&window, "m,s=new v=1 2\n");
+    let count = window.series_count();
+    assert!(
+        (4_900..=5_000).contains(&count),
+        "{count} series after eviction"
+    );
+    assert_eq!(
+        window.recent(&key("m", &[("s", "new")], "v")),
+        vec![(2, 1.0)]
+    );
+    // Eviction takes the least recently updated series of the new series' shard.
+    let recent_all_kept = (4_000..5_000).all(|series| {
+        !window
+            .recent(&key("m", &[("s", &series.to_string())], "v"))
+            .is_empty()
+    });
+    assert!(recent_all_kept, "only old series are evicted");
+}
