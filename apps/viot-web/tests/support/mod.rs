@@ -10,6 +10,8 @@ use viot_web::health::HealthRegistry;
 
 /// An app state on a fresh SQLite store in `directory`.
 pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState {
+    // The recorder must be installed before any metric is registered, as `serve` does.
+    let prometheus = viot_web::telemetry::prometheus();
     let url = format!("sqlite://{}", directory.join("detectviz.db").display());
     let store = store::Store::connect(&url)
         .await
@@ -31,7 +33,7 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
     AppState {
         config: ConfigHandle::new(config_path, config, CommandLineOverrides::default()),
         health,
-        prometheus: viot_web::telemetry::prometheus(),
+        prometheus,
         started_at: Instant::now(),
         store,
     }
