@@ -20,6 +20,8 @@ pub enum AlertError {
         pattern: String,
         reason: String,
     },
+    #[error("cel filter `{expression}`: {reason}")]
+    InvalidFilter { expression: String, reason: String },
     #[error("maintenance window `{window}`: {reason}")]
     InvalidMaintenanceWindow { window: String, reason: String },
     #[error("silence: {reason}")]

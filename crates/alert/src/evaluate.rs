@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use detectviz::{AlertPhase, AlertTransition, Sample};
 
+use crate::CelFilter;
 use crate::lifecycle::{
     TransitionContext, end_flapping_if_stable, has_unconfirmed_latch, settle_phase, update_latches,
 };
@@ -109,6 +110,11 @@ fn take_sample(
             .entry(sample.series.clone())
             .or_insert_with(|| AlertState::new(rule, &sample.series)),
     };
+    if let Some(filter) = &rule.selector.filter
+        && !filter_selects(filter, alert)
+    {
+        return;
+    }
     let at_ms = sample.timestamp_ms;
     if alert.last_sample_ms.is_some_and(|last_ms| at_ms <= last_ms) {
         return;
@@ -140,6 +146,18 @@ fn take_sample(
     } else {
         state.needing_ticks.remove(&key);
     }
+}
+
+/// The CEL filter's verdict on the alert's series, computed once per series and filter text.
+fn filter_selects(filter: &CelFilter, alert: &mut AlertState) -> bool {
+    if let Some((source, verdict)) = &alert.filter_verdict
+        && source == filter.source()
+    {
+        return *verdict;
+    }
+    let verdict = filter.accepts(&alert.series);
+    alert.filter_verdict = Some((filter.source().to_string(), verdict));
+    verdict
 }
 
 /// Whether time alone can change this alert's phase.

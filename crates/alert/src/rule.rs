@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use detectviz::{Labels, Severity};
 use serde::{Deserialize, Serialize};
 
-use crate::{AlertError, Condition, LabelMatcher};
+use crate::{AlertError, CelFilter, Condition, LabelMatcher};
 
 /// One alert rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,9 +46,9 @@ pub struct SeriesSelector {
     pub field: String,
     #[serde(default)]
     pub matchers: Vec<LabelMatcher>,
-    /// A CEL expression over the series tags. Not supported yet: validation rejects it.
+    /// A CEL expression over `measurement`, `field` and `tags`, see [`crate::filter`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filter: Option<String>,
+    pub filter: Option<CelFilter>,
 }
 
 /// What a rule computes from the samples before comparing with its levels.
@@ -220,12 +220,6 @@ impl Rule {
         }
         if self.selector.field.is_empty() {
             return Err(self.invalid("selector.field", "must not be empty"));
-        }
-        if self.selector.filter.is_some() {
-            return Err(self.invalid(
-                "selector.filter",
-                "is a cel expression, which this build does not evaluate yet; use matchers",
-            ));
         }
         self.validate_kind()?;
         self.validate_levels()?;

@@ -36,6 +36,8 @@ pub struct AlertState {
     pub(crate) statistic: StatisticState,
     /// The evaluation number in which the alert resolved (it turns inactive in a later one).
     pub(crate) resolved_in_evaluation: u64,
+    /// The CEL filter source last evaluated for this series, and its verdict.
+    pub(crate) filter_verdict: Option<(String, bool)>,
     /// Whether the alert is in the engine's list of alerts that need ticks.
     pub(crate) needs_ticks: bool,
 }
@@ -57,6 +59,7 @@ impl AlertState {
             flapping: false,
             statistic: StatisticState::for_kind(&rule.kind),
             resolved_in_evaluation: 0,
+            filter_verdict: None,
             needs_ticks: false,
         }
     }

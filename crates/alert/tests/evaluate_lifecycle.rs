@@ -290,3 +290,30 @@ fn range_rules_fire_outside_the_band() {
     use TransitionKind::{Firing, Resolved};
     assert_eq!(kinds(&transitions), [Firing, Resolved, Firing]);
 }
+
+#[test]
+fn a_cel_filter_narrows_the_series_a_rule_sees() {
+    let rules = [rule(
+        r#"id = "temp-high"
+name = "TemperatureHigh"
+selector = { measurement = "plc", field = "temp", filter = "tags.host in ['a', 'c'] && tags.site == 'tainan'" }
+[[rules.levels]]
+severity = "warning"
+condition = { op = ">", value = 80 }
+"#,
+    )];
+    let mut state = EngineState::new();
+    let batch = [
+        sample("a", 1, 90.0),
+        sample("b", 1, 90.0),
+        sample("c", 1, 90.0),
+    ];
+    let transitions = evaluate(&rules, &batch, &mut state, 1_000);
+    let hosts: Vec<&str> = transitions
+        .iter()
+        .map(|transition| transition.labels.get("host").unwrap())
+        .collect();
+    assert_eq!(hosts, ["a", "c"]);
+    let later = evaluate(&rules, &[sample("b", 2, 95.0)], &mut state, 2_000);
+    assert!(later.is_empty(), "the cached verdict still excludes b");
+}

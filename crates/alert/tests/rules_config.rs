@@ -137,12 +137,18 @@ fn duplicate_rule_ids_are_rejected() {
 }
 
 #[test]
-fn a_cel_filter_is_rejected_as_not_supported_yet() {
+fn a_cel_filter_loads_and_a_broken_one_is_rejected_naming_the_expression() {
     let json = r#"{"id":"r1","name":"R1","selector":{"measurement":"m","field":"f","filter":"tags.host.startsWith('web')"},
         "levels":[{"severity":"info","condition":{"op":">","value":1}}]}"#;
-    let message = parse_rule_json(json).unwrap_err().to_string();
-    assert!(message.contains("selector.filter"), "{message}");
-    assert!(message.contains("cel"), "{message}");
+    let rule = parse_rule_json(json).unwrap();
+    assert_eq!(
+        rule.selector.filter.as_ref().map(|filter| filter.source()),
+        Some("tags.host.startsWith('web')")
+    );
+    let broken = json.replace("startsWith('web')", "startsWith(");
+    let message = parse_rule_json(&broken).unwrap_err().to_string();
+    assert!(message.contains("cel filter"), "{message}");
+    assert!(message.contains("startsWith("), "{message}");
 }
 
 #[test]
