@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+/// The `[bus]` section with every key at its default and a comment, for `conf/detectviz.conf`.
+pub const SAMPLE_CONFIG: &str = include_str!("../bus.sample.toml");
+
 /// Which storage carries the streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -133,6 +136,18 @@ mod tests {
         assert_eq!(config.max_deliveries, 5);
         let error = serde_json::from_str::<BusConfig>(r#"{"bakend": "redis"}"#).unwrap_err();
         assert!(error.to_string().contains("bakend"), "{error}");
+    }
+
+    #[test]
+    fn the_sample_section_parses_to_the_defaults() {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Sample {
+            bus: BusConfig,
+        }
+        let sample: Sample = toml::from_str(SAMPLE_CONFIG).unwrap();
+        assert_eq!(sample.bus, BusConfig::default());
+        sample.bus.validate().unwrap();
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod redis_reply;
 mod subscriber;
 
 pub use bus::{EventBus, connect};
-pub use config::{BusBackend, BusConfig};
+pub use config::{BusBackend, BusConfig, SAMPLE_CONFIG};
 pub use entry::{
     DeadLetter, Delivery, EntryId, GroupInfo, ReplayFrom, StreamEntry, StreamInfo,
     dead_letter_stream,
