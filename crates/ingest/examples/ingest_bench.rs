@@ -2,14 +2,15 @@
 //!
 //! (a) Parses batches of 5,000 lines of line protocol over 100,000 series (50,000 tag sets of
 //! Telegraf-like `cpu` lines with two fields each) and reports points (lines) per second of
-//! wall time and CPU seconds per million points, single-threaded; also the same with the
-//! points inserted into a `SeriesWindow`. (b) Fills a window with 100,000 series at 60 samples
+//! wall time and CPU seconds per million points, single-threaded, for the zero-copy path
+//! (`parse_batch_visit`); also into owned `Point`s, and with the points inserted into a
+//! `SeriesWindow`. (b) Fills a window with 100,000 series at 60 samples
 //! each and reports resident bytes per series (RSS growth) and the window's own estimate.
 //! Prints one JSON line.
 
 use std::time::Instant;
 
-use ingest::{Precision, SeriesWindow, SeriesWindowConfig, parse_batch};
+use ingest::{Precision, SeriesWindow, SeriesWindowConfig, parse_batch, parse_batch_visit};
 
 const LINES_PER_BATCH: usize = 5_000;
 const TAG_SETS: usize = 50_000;
@@ -27,19 +28,28 @@ fn main() -> anyhow::Result<()> {
     let batches = build_batches(rounds);
     let total_lines = batches.len() * LINES_PER_BATCH;
 
-    // Warm up once, then measure parsing alone.
+    // Warm up once, then measure parsing alone: the zero-copy path the web layer uses.
     let warm_up = parse_batch(&batches[0], Precision::Nanoseconds, 0);
     assert_eq!(warm_up.accepted_lines, LINES_PER_BATCH);
     let (parse_wall_s, parse_cpu_s, parsed_lines) = measure(|| {
         let mut lines = 0;
         for batch in &batches {
-            let parsed = parse_batch(batch, Precision::Nanoseconds, 0);
-            lines += parsed.accepted_lines;
-            std::hint::black_box(&parsed);
+            let summary = parse_batch_visit(batch, Precision::Nanoseconds, 0, |point| {
+                std::hint::black_box(point);
+            });
+            lines += summary.accepted_lines;
         }
         lines
     });
     assert_eq!(parsed_lines, total_lines);
+
+    // Parsing into owned `Point`s (what the forwarder buffers).
+    let (owned_wall_s, owned_cpu_s, _) = measure(|| {
+        for batch in &batches {
+            std::hint::black_box(parse_batch(batch, Precision::Nanoseconds, 0));
+        }
+        0
+    });
 
     let window = SeriesWindow::new(SeriesWindowConfig {
         samples_per_series: SAMPLES_PER_SERIES,
@@ -47,8 +57,10 @@ fn main() -> anyhow::Result<()> {
     });
     let (ingest_wall_s, ingest_cpu_s, _) = measure(|| {
         for batch in &batches {
-            let parsed = parse_batch(batch, Precision::Nanoseconds, 0);
-            window.insert_points(&parsed.points);
+            parse_batch_visit(batch, Precision::Nanoseconds, 0, |point| {
+                window.insert_point_ref(point);
+            });
+            window.publish_gauges();
         }
         0
     });
@@ -58,12 +70,15 @@ fn main() -> anyhow::Result<()> {
     println!(
         "{{\"bench\":\"ingest_parse\",\"points_per_s\":{:.0},\"cpu_s_per_million_points\":{:.4},\
          \"window_bytes_per_series_at_60\":{:.0},\"window_estimated_bytes_per_series_at_60\":{:.0},\
+         \"owned_points_per_s\":{:.0},\"owned_cpu_s_per_million_points\":{:.4},\
          \"parse_and_window_points_per_s\":{:.0},\"parse_and_window_cpu_s_per_million_points\":{:.4},\
          \"field_values_per_point\":{},\"lines_per_batch\":{},\"series\":{},\"points\":{}}}",
         total_lines as f64 / parse_wall_s,
         parse_cpu_s / million_lines,
         rss_bytes_per_series,
         estimated_bytes_per_series,
+        total_lines as f64 / owned_wall_s,
+        owned_cpu_s / million_lines,
         total_lines as f64 / ingest_wall_s,
         ingest_cpu_s / million_lines,
         FIELDS_PER_LINE,
@@ -150,8 +165,9 @@ fn window_memory_per_series() -> (f64, f64) {
             for tag_set in first_tag_set..(first_tag_set + LINES_PER_BATCH).min(TAG_SETS) {
                 push_line(&mut chunk, tag_set, round, timestamp_ns);
             }
-            let parsed = parse_batch(&chunk, Precision::Nanoseconds, 0);
-            window.insert_points(&parsed.points);
+            parse_batch_visit(&chunk, Precision::Nanoseconds, 0, |point| {
+                window.insert_point_ref(point);
+            });
         }
     }
     assert_eq!(window.series_count(), series);

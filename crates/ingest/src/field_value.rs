@@ -1,8 +1,10 @@
 //! Field values of line protocol: `"string"`, `42i`, `42u`, floats (`1`, `-1.5`, `1e3`) and
 //! booleans, plus the reasons a line is rejected.
 
-use crate::line_protocol::excerpt;
-use crate::point::FieldValue;
+use std::borrow::Cow;
+
+use crate::line_parser::excerpt;
+use crate::point_ref::FieldValueRef;
 
 /// Why one line of line protocol was rejected. Texts quoted in reasons are cut to 64 characters.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,18 +47,21 @@ pub enum LineErrorReason {
 
 /// Parses the text of one field value (everything after `key=` up to the unescaped comma or
 /// space that ends it).
-pub(crate) fn parse_field_value(field_key: &str, raw: &str) -> Result<FieldValue, LineErrorReason> {
+pub(crate) fn parse_field_value<'a>(
+    field_key: &str,
+    raw: &'a str,
+) -> Result<FieldValueRef<'a>, LineErrorReason> {
     let bytes = raw.as_bytes();
     let Some(&first) = bytes.first() else {
         return Err(LineErrorReason::MissingFieldValue(excerpt(field_key)));
     };
     if first == b'"' {
-        return Ok(FieldValue::String(unescape_string_value(
+        return Ok(FieldValueRef::String(unescape_string_value(
             &raw[1..raw.len() - 1],
         )));
     }
     if let Some(boolean) = parse_boolean(raw) {
-        return Ok(FieldValue::Boolean(boolean));
+        return Ok(FieldValueRef::Boolean(boolean));
     }
     let last = bytes[bytes.len() - 1];
     if last == b'i' {
@@ -76,7 +81,7 @@ fn parse_boolean(raw: &str) -> Option<bool> {
     }
 }
 
-fn parse_integer(field_key: &str, raw: &str) -> Result<FieldValue, LineErrorReason> {
+fn parse_integer(field_key: &str, raw: &str) -> Result<FieldValueRef<'static>, LineErrorReason> {
     let number = &raw[..raw.len() - 1];
     let digits = number.strip_prefix('-').unwrap_or(number);
     if !is_all_digits(digits) {
@@ -84,23 +89,23 @@ fn parse_integer(field_key: &str, raw: &str) -> Result<FieldValue, LineErrorReas
     }
     number
         .parse::<i64>()
-        .map(FieldValue::Integer)
+        .map(FieldValueRef::Integer)
         .map_err(|_| LineErrorReason::IntegerOutOfRange(excerpt(field_key)))
 }
 
-fn parse_unsigned(field_key: &str, raw: &str) -> Result<FieldValue, LineErrorReason> {
+fn parse_unsigned(field_key: &str, raw: &str) -> Result<FieldValueRef<'static>, LineErrorReason> {
     let digits = &raw[..raw.len() - 1];
     if !is_all_digits(digits) {
         return Err(invalid_value(field_key, raw));
     }
     digits
         .parse::<u64>()
-        .map(FieldValue::Unsigned)
+        .map(FieldValueRef::Unsigned)
         .map_err(|_| LineErrorReason::UnsignedOutOfRange(excerpt(field_key)))
 }
 
 /// Floats as InfluxDB accepts them: `-?(digits[.digits]|.digits)([eE][+-]?digits)?`.
-fn parse_float(field_key: &str, raw: &str) -> Result<FieldValue, LineErrorReason> {
+fn parse_float(field_key: &str, raw: &str) -> Result<FieldValueRef<'static>, LineErrorReason> {
     if !is_float_syntax(raw.as_bytes()) {
         let unsigned_text = raw.trim_start_matches(['-', '+']).to_ascii_lowercase();
         if matches!(unsigned_text.as_str(), "nan" | "inf" | "infinity") {
@@ -114,7 +119,7 @@ fn parse_float(field_key: &str, raw: &str) -> Result<FieldValue, LineErrorReason
     if !value.is_finite() {
         return Err(LineErrorReason::FloatOutOfRange(excerpt(field_key)));
     }
-    Ok(FieldValue::Float(value))
+    Ok(FieldValueRef::Float(value))
 }
 
 fn is_float_syntax(bytes: &[u8]) -> bool {
@@ -163,9 +168,9 @@ fn invalid_value(field_key: &str, raw: &str) -> LineErrorReason {
 }
 
 /// Turns `\"` into `"` and `\\` into `\`; any other backslash is kept as written.
-fn unescape_string_value(inner: &str) -> String {
+fn unescape_string_value(inner: &str) -> Cow<'_, str> {
     if !inner.contains('\\') {
-        return inner.to_owned();
+        return Cow::Borrowed(inner);
     }
     let mut unescaped = String::with_capacity(inner.len());
     let mut characters = inner.chars().peekable();
@@ -176,5 +181,5 @@ fn unescape_string_value(inner: &str) -> String {
         }
         unescaped.push(character);
     }
-    unescaped
+    Cow::Owned(unescaped)
 }

@@ -12,9 +12,11 @@
 pub mod field_value;
 pub mod forward;
 pub mod gzip;
+pub mod line_parser;
 pub mod line_protocol;
 pub mod line_protocol_writer;
 pub mod point;
+pub mod point_ref;
 pub mod precision;
 mod series_ring;
 pub mod telegraf_json;
@@ -23,13 +25,16 @@ pub mod window;
 pub use field_value::LineErrorReason;
 pub use forward::{ForwardError, InfluxForwarder, InfluxForwarderConfig};
 pub use gzip::{BodyDecodeError, decode_body, decode_gzip};
+pub use line_parser::{is_blank_or_comment, parse_line_into};
 pub use line_protocol::{
-    LineError, LineProtocolBatch, PartialWriteError, parse_batch, parse_batch_bytes, parse_line,
+    LineBatchSummary, LineError, LineProtocolBatch, PartialWriteError, parse_batch,
+    parse_batch_bytes, parse_batch_bytes_visit, parse_batch_visit, parse_line,
 };
 pub use line_protocol_writer::{
     UnsignedFields, write_point, write_point_with, write_points, write_points_with,
 };
 pub use point::{FieldValue, Point};
+pub use point_ref::{FieldValueRef, PointRef};
 pub use precision::{Precision, UnknownPrecision, now_ns};
 pub use telegraf_json::{
     MetricError, MetricErrorReason, TelegrafJsonBatch, TelegrafJsonError, TimestampUnit,

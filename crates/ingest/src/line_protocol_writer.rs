@@ -28,7 +28,11 @@ pub fn write_point(point: &Point, output: &mut String) {
 
 /// Appends one point, choosing how unsigned fields are written.
 pub fn write_point_with(point: &Point, unsigned_fields: UnsignedFields, output: &mut String) {
-    write_series_prefix(&point.measurement, &point.tags, output);
+    let tags = point
+        .tags
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()));
+    write_series_prefix(&point.measurement, tags, output);
     output.push(' ');
     for (index, (field_key, field_value)) in point.fields.iter().enumerate() {
         if index > 0 {
@@ -63,7 +67,11 @@ pub fn write_points_with(points: &[Point], unsigned_fields: UnsignedFields) -> S
 }
 
 /// Appends `measurement[,tag=value...]` (tags must already be sorted).
-pub fn write_series_prefix(measurement: &str, tags: &[(String, String)], output: &mut String) {
+pub fn write_series_prefix<'t>(
+    measurement: &str,
+    tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+    output: &mut String,
+) {
     write_escaped(measurement, b", ", output);
     for (tag_key, tag_value) in tags {
         output.push(',');
@@ -127,13 +135,7 @@ pub(crate) fn append_series_field(field_key: &str, output: &mut String) {
 /// The text form of a series key, `measurement[,tag=value...] field`, as the window stores it.
 pub(crate) fn series_key_text(series: &detectviz::SeriesKey) -> String {
     let mut output = String::with_capacity(64);
-    write_escaped(&series.measurement, b", ", &mut output);
-    for (tag_key, tag_value) in series.tags.iter() {
-        output.push(',');
-        write_escaped(tag_key, b",= ", &mut output);
-        output.push('=');
-        write_escaped(tag_value, b",= ", &mut output);
-    }
+    write_series_prefix(&series.measurement, series.tags.iter(), &mut output);
     append_series_field(&series.field, &mut output);
     output
 }

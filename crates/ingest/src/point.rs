@@ -83,11 +83,16 @@ impl Point {
 }
 
 /// Sorts tags by key and rejects a repeated key; returns the repeated key on failure.
-pub(crate) fn sort_tags_rejecting_duplicates(tags: &mut [(String, String)]) -> Result<(), String> {
+pub(crate) fn sort_tags_rejecting_duplicates<K: Ord + AsRef<str>, V>(
+    tags: &mut [(K, V)],
+) -> Result<(), String> {
+    if tags.len() < 2 {
+        return Ok(());
+    }
     tags.sort_unstable_by(|left, right| left.0.cmp(&right.0));
     for pair in tags.windows(2) {
         if pair[0].0 == pair[1].0 {
-            return Err(pair[0].0.clone());
+            return Err(pair[0].0.as_ref().to_owned());
         }
     }
     Ok(())
@@ -95,7 +100,9 @@ pub(crate) fn sort_tags_rejecting_duplicates(tags: &mut [(String, String)]) -> R
 
 /// Removes repeated field keys, keeping each key at its first position with its last value
 /// (last wins, as InfluxDB does). Linear for the usual handful of fields, hashed for many.
-pub(crate) fn dedupe_fields_last_wins(fields: &mut Vec<(String, FieldValue)>) {
+pub(crate) fn dedupe_fields_last_wins<K: Eq + std::hash::Hash + Clone, V>(
+    fields: &mut Vec<(K, V)>,
+) {
     const LINEAR_SCAN_LIMIT: usize = 32;
     if fields.len() < 2 {
         return;
@@ -109,7 +116,7 @@ pub(crate) fn dedupe_fields_last_wins(fields: &mut Vec<(String, FieldValue)>) {
         if !has_repeated_key {
             return;
         }
-        let mut kept: Vec<(String, FieldValue)> = Vec::with_capacity(fields.len());
+        let mut kept: Vec<(K, V)> = Vec::with_capacity(fields.len());
         for (key, value) in fields.drain(..) {
             match kept.iter_mut().find(|(kept_key, _)| *kept_key == key) {
                 Some(existing) => existing.1 = value,
@@ -119,9 +126,9 @@ pub(crate) fn dedupe_fields_last_wins(fields: &mut Vec<(String, FieldValue)>) {
         *fields = kept;
         return;
     }
-    let mut position_by_key: std::collections::HashMap<String, usize> =
+    let mut position_by_key: std::collections::HashMap<K, usize> =
         std::collections::HashMap::with_capacity(fields.len());
-    let mut kept: Vec<(String, FieldValue)> = Vec::with_capacity(fields.len());
+    let mut kept: Vec<(K, V)> = Vec::with_capacity(fields.len());
     for (key, value) in fields.drain(..) {
         match position_by_key.get(&key) {
             Some(&position) => kept[position].1 = value,

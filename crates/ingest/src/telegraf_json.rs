@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::line_protocol::excerpt;
+use crate::line_parser::excerpt;
 use crate::point::{FieldValue, Point, sort_tags_rejecting_duplicates};
 use crate::precision::is_timestamp_in_range;
 

@@ -16,6 +16,7 @@ use detectviz::{Labels, Sample, SeriesKey};
 
 use crate::line_protocol_writer::{append_series_field, series_key_text, write_series_prefix};
 use crate::point::Point;
+use crate::point_ref::PointRef;
 use crate::precision::Precision;
 use crate::series_ring::{HEAP_BYTES_PER_SLOT, SeriesRing};
 
@@ -83,24 +84,70 @@ impl SeriesWindow {
         }
     }
 
-    /// Adds every numeric field of every point (strings are skipped).
+    /// Adds every numeric field of every point (strings are skipped), then updates the
+    /// series and memory gauges.
     pub fn insert_points(&self, points: &[Point]) {
         let mut key = String::with_capacity(128);
         for point in points {
-            key.clear();
-            write_series_prefix(&point.measurement, &point.tags, &mut key);
-            let prefix_length = key.len();
-            let timestamp_ms = point.timestamp_ms();
-            for (field_key, field_value) in &point.fields {
-                let Some(value) = field_value.as_sample_value() else {
-                    continue;
-                };
-                key.truncate(prefix_length);
-                append_series_field(field_key, &mut key);
-                self.insert_one(&key, timestamp_ms, value);
-            }
+            let tags = point
+                .tags
+                .iter()
+                .map(|(tag_key, tag_value)| (tag_key.as_str(), tag_value.as_str()));
+            let fields = point.fields.iter().map(|(field_key, field_value)| {
+                (field_key.as_str(), field_value.as_sample_value())
+            });
+            self.insert_fields(
+                &point.measurement,
+                tags,
+                fields,
+                point.timestamp_ms(),
+                &mut key,
+            );
         }
-        self.record_gauges();
+        self.publish_gauges();
+    }
+
+    /// Adds every numeric field of a borrowed point (the fast path from
+    /// [`crate::parse_batch_visit`]). Gauges are not updated: call
+    /// [`SeriesWindow::publish_gauges`] once per batch.
+    pub fn insert_point_ref(&self, point: &PointRef<'_>) {
+        let mut key = String::with_capacity(128);
+        let tags = point
+            .tags
+            .iter()
+            .map(|(tag_key, tag_value)| (tag_key.as_ref(), tag_value.as_ref()));
+        let fields = point
+            .fields
+            .iter()
+            .map(|(field_key, field_value)| (field_key.as_ref(), field_value.as_sample_value()));
+        self.insert_fields(
+            &point.measurement,
+            tags,
+            fields,
+            point.timestamp_ms(),
+            &mut key,
+        );
+    }
+
+    fn insert_fields<'t>(
+        &self,
+        measurement: &str,
+        tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+        fields: impl IntoIterator<Item = (&'t str, Option<f64>)>,
+        timestamp_ms: i64,
+        key: &mut String,
+    ) {
+        key.clear();
+        write_series_prefix(measurement, tags, key);
+        let prefix_length = key.len();
+        for (field_key, sample_value) in fields {
+            let Some(value) = sample_value else {
+                continue;
+            };
+            key.truncate(prefix_length);
+            append_series_field(field_key, key);
+            self.insert_one(key, timestamp_ms, value);
+        }
     }
 
     /// Adds samples.
@@ -109,7 +156,7 @@ impl SeriesWindow {
             let key = series_key_text(&sample.series);
             self.insert_one(&key, sample.timestamp_ms, sample.value);
         }
-        self.record_gauges();
+        self.publish_gauges();
     }
 
     fn insert_one(&self, key: &str, timestamp_ms: i64, value: f64) {
@@ -222,7 +269,7 @@ impl SeriesWindow {
             self.series_total.fetch_sub(evicted_here, Ordering::Relaxed);
             evicted += evicted_here;
         }
-        self.record_gauges();
+        self.publish_gauges();
         evicted
     }
 
@@ -235,7 +282,8 @@ impl SeriesWindow {
         lock(&self.shards[shard_index])
     }
 
-    fn record_gauges(&self) {
+    /// Sets `detectviz_ingest_window_series` and `detectviz_ingest_window_memory_bytes`.
+    pub fn publish_gauges(&self) {
         metrics::gauge!("detectviz_ingest_window_series").set(self.series_count() as f64);
         metrics::gauge!("detectviz_ingest_window_memory_bytes")
             .set(self.approximate_memory_bytes() as f64);
