@@ -237,7 +237,9 @@ fn change(
         }
     }
     let mut transition = build_transition(context, alert, kind, from, previous_severity);
-    transition.notify = !alert.flapping && kind != TransitionKind::Cancelled;
+    // Pending and its cancellation go to the history, not to people.
+    let worth_telling = !matches!(kind, TransitionKind::Pending | TransitionKind::Cancelled);
+    transition.notify = worth_telling && !alert.flapping;
     transitions.push(transition);
     if started_flapping {
         let mut flapping = build_transition(

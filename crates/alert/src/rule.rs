@@ -161,6 +161,9 @@ pub struct RuleFile {
     pub rules: Vec<Rule>,
 }
 
+/// A sample rule file with one rule of each kind (`crates/alert/rules.sample.toml`).
+pub const SAMPLE_RULES_TOML: &str = include_str!("../rules.sample.toml");
+
 /// Parses and validates a TOML rule file; rule ids must be unique.
 pub fn parse_rules_toml(text: &str) -> Result<Vec<Rule>, AlertError> {
     let file: RuleFile = toml::from_str(text).map_err(|error| AlertError::Parse {

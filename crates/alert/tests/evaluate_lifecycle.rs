@@ -74,6 +74,7 @@ fn for_duration_goes_pending_then_fires_on_a_tick() {
     let mut state = EngineState::new();
     let first = evaluate(&rules, &[sample("a", 0, 85.0)], &mut state, 0);
     assert_eq!(kinds(&first), [TransitionKind::Pending]);
+    assert!(!first[0].notify, "pending is recorded, not notified");
     assert!(evaluate(&rules, &[], &mut state, 59_000).is_empty());
     let fired = evaluate(&rules, &[], &mut state, 60_000);
     assert_eq!(kinds(&fired), [TransitionKind::Firing]);
@@ -316,4 +317,59 @@ condition = { op = ">", value = 80 }
     assert_eq!(hosts, ["a", "c"]);
     let later = evaluate(&rules, &[sample("b", 2, 95.0)], &mut state, 2_000);
     assert!(later.is_empty(), "the cached verdict still excludes b");
+}
+
+#[test]
+fn a_higher_level_with_its_own_for_duration_escalates_on_a_later_tick() {
+    let rules = [rule(&format!(
+        "{TEMPERATURE_SELECTOR}\
+         [[rules.levels]]\nseverity = \"warning\"\ncondition = {{ op = \">\", value = 80 }}\n\
+         [[rules.levels]]\nseverity = \"critical\"\ncondition = {{ op = \">\", value = 95 }}\nfor_s = 30\n"
+    ))];
+    let mut state = EngineState::new();
+    let first = evaluate(&rules, &[sample("a", 0, 97.0)], &mut state, 0);
+    assert_eq!(kinds(&first), [TransitionKind::Firing]);
+    assert_eq!(first[0].severity, Severity::Warning);
+    assert!(evaluate(&rules, &[], &mut state, 29_000).is_empty());
+    let escalated = evaluate(&rules, &[], &mut state, 30_000);
+    assert_eq!(kinds(&escalated), [TransitionKind::Escalated]);
+    assert_eq!(escalated[0].severity, Severity::Critical);
+    assert_eq!(escalated[0].previous_severity, Some(Severity::Warning));
+}
+
+#[test]
+fn evaluation_is_deterministic_for_the_same_inputs() {
+    let rules = [three_level_rule()];
+    let batch: Vec<_> = (0..40)
+        .map(|step| {
+            sample(
+                ["a", "b", "c"][step % 3],
+                step as i64 / 3,
+                (step * 37 % 100) as f64,
+            )
+        })
+        .collect();
+    let run = || {
+        let mut state = EngineState::new();
+        let mut all = evaluate(&rules, &batch, &mut state, 20_000);
+        all.extend(evaluate(&rules, &[], &mut state, 30_000));
+        all
+    };
+    let first = run();
+    assert!(
+        first.len() > 5,
+        "the batch should produce transitions: {first:?}"
+    );
+    assert_eq!(first, run());
+}
+
+#[test]
+fn editing_a_rules_levels_keeps_the_alert_consistent() {
+    let mut rules = vec![three_level_rule()];
+    let mut state = EngineState::new();
+    evaluate(&rules, &[sample("a", 0, 97.0)], &mut state, 0);
+    rules[0].levels.truncate(1);
+    let transitions = evaluate(&rules, &[sample("a", 1, 97.0)], &mut state, 1_000);
+    assert_eq!(kinds(&transitions), [TransitionKind::DeEscalated]);
+    assert_eq!(transitions[0].severity, Severity::Info);
 }

@@ -169,3 +169,32 @@ condition = { op = ">", value = 1 }
         "toml errors carry the line: {message}"
     );
 }
+
+#[test]
+fn the_sample_rule_file_loads_with_one_rule_of_each_kind() {
+    let rules = parse_rules_toml(alert::rule::SAMPLE_RULES_TOML).unwrap();
+    let kinds: Vec<&str> = rules
+        .iter()
+        .map(|rule| match rule.kind {
+            RuleKind::Threshold => "threshold",
+            RuleKind::Range => "range",
+            RuleKind::Absent(_) => "absent",
+            RuleKind::RateOfChange(_) => "rate_of_change",
+            RuleKind::ZScore(_) => "z_score",
+            RuleKind::Ewma(_) => "ewma",
+            RuleKind::Spc(_) => "spc",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "threshold",
+            "range",
+            "absent",
+            "rate_of_change",
+            "z_score",
+            "ewma",
+            "spc"
+        ]
+    );
+}
