@@ -46,4 +46,4 @@ pub use rule::{
     parse_rule_json, parse_rules_toml, validate_rules,
 };
 pub use silence::{Silence, SilenceState};
-pub use state::{AlertState, EngineState};
+pub use state::{AlertState, EngineSnapshot, EngineState};

@@ -4,13 +4,14 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use detectviz::{AlertPhase, SeriesKey, Severity};
+use serde::{Deserialize, Serialize};
 
 use crate::fingerprint::{fingerprint_hex, rule_series_fingerprint};
 use crate::rule::Rule;
 use crate::statistic::StatisticState;
 
 /// The lifecycle and rolling statistics of one rule on one series.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertState {
     /// 16 hex digits, see [`crate::fingerprint`].
     pub fingerprint: String,
@@ -33,12 +34,15 @@ pub struct AlertState {
     /// Times of the recent firing / resolved / escalated / de-escalated changes.
     pub recent_changes_ms: VecDeque<i64>,
     pub flapping: bool,
+    #[serde(default = "StatisticState::stateless")]
     pub(crate) statistic: StatisticState,
     /// The evaluation number in which the alert resolved (it turns inactive in a later one).
     pub(crate) resolved_in_evaluation: u64,
     /// The CEL filter source last evaluated for this series, and its verdict.
+    #[serde(skip)]
     pub(crate) filter_verdict: Option<(String, bool)>,
     /// Whether the alert is in the engine's list of alerts that need ticks.
+    #[serde(skip)]
     pub(crate) needs_ticks: bool,
 }
 
@@ -113,5 +117,51 @@ impl EngineState {
 
     pub fn is_empty(&self) -> bool {
         self.by_rule.values().all(HashMap::is_empty)
+    }
+}
+
+/// A serialisable copy of the engine state, so a runner can persist it and restart without
+/// re-firing alerts or losing rolling statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineSnapshot {
+    pub evaluations: u64,
+    /// Every alert with its rule id, ordered by rule id then series.
+    pub alerts: Vec<(String, AlertState)>,
+}
+
+impl EngineState {
+    pub fn to_snapshot(&self) -> EngineSnapshot {
+        let mut alerts: Vec<(String, AlertState)> = self
+            .alerts()
+            .map(|(rule_id, alert)| (rule_id.to_string(), alert.clone()))
+            .collect();
+        alerts.sort_by(|first, second| {
+            (&first.0, &first.1.series).cmp(&(&second.0, &second.1.series))
+        });
+        EngineSnapshot {
+            evaluations: self.evaluations,
+            alerts,
+        }
+    }
+
+    /// Rebuilds the state; every restored alert gets ticks on the next evaluation, which
+    /// drops those that do not need them.
+    pub fn from_snapshot(snapshot: EngineSnapshot) -> EngineState {
+        let mut state = EngineState {
+            evaluations: snapshot.evaluations,
+            ..EngineState::default()
+        };
+        for (rule_id, mut alert) in snapshot.alerts {
+            alert.needs_ticks = true;
+            state
+                .needing_ticks
+                .insert((rule_id.clone(), alert.series.clone()));
+            state
+                .by_rule
+                .entry(rule_id)
+                .or_default()
+                .insert(alert.series.clone(), alert);
+        }
+        state
     }
 }

@@ -5,6 +5,8 @@
 
 use std::collections::VecDeque;
 
+use serde::{Deserialize, Serialize};
+
 use crate::rule::{EwmaSettings, RuleKind, SpcSettings, WesternElectricRule};
 
 /// The smallest sigma used, relative to the mean's magnitude, so a perfectly flat baseline
@@ -12,7 +14,8 @@ use crate::rule::{EwmaSettings, RuleKind, SpcSettings, WesternElectricRule};
 const RELATIVE_SIGMA_FLOOR: f64 = 1e-9;
 
 /// The rolling state one (rule, series) needs for its rule kind.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum StatisticState {
     /// Threshold, range and absent rules keep nothing.
     Stateless,
@@ -29,6 +32,10 @@ pub enum StatisticState {
 }
 
 impl StatisticState {
+    pub fn stateless() -> StatisticState {
+        StatisticState::Stateless
+    }
+
     pub fn for_kind(kind: &RuleKind) -> StatisticState {
         match kind {
             RuleKind::Threshold | RuleKind::Range | RuleKind::Absent(_) => {
@@ -122,7 +129,7 @@ fn observe_z_score(previous: &mut VecDeque<f64>, window: usize, value: f64) -> O
 /// Classic EWMA chart: the first `warmup` samples fix the target mean and sigma (phase I);
 /// afterwards the average `z = lambda * x + (1 - lambda) * z` is compared with the target,
 /// in units of its asymptotic deviation `sigma * sqrt(lambda / (2 - lambda))`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EwmaState {
     /// Warm-up samples seen so far (stops counting at the warm-up size).
     learned: usize,

@@ -373,3 +373,41 @@ fn editing_a_rules_levels_keeps_the_alert_consistent() {
     assert_eq!(kinds(&transitions), [TransitionKind::DeEscalated]);
     assert_eq!(transitions[0].severity, Severity::Info);
 }
+
+#[test]
+fn a_snapshot_restores_phases_for_durations_and_statistics() {
+    let pending_rule = rule(&format!(
+        "{TEMPERATURE_SELECTOR}[[rules.levels]]\nseverity = \"warning\"\n\
+         condition = {{ op = \">\", value = 80 }}\nfor_s = 60\n"
+    ));
+    let z_rule = rule(
+        r#"id = "temp-z"
+name = "TemperatureUnusual"
+selector = { measurement = "plc", field = "temp" }
+kind = { type = "z_score", window = 3 }
+[[rules.levels]]
+severity = "info"
+condition = { op = ">=", value = 3 }
+"#,
+    );
+    let rules = [pending_rule, z_rule];
+    let mut state = EngineState::new();
+    feed(&rules, &mut state, 0, &[50.0, 51.0, 49.0]);
+    let pending = evaluate(&rules, &[sample("a", 3, 90.0)], &mut state, 3_000);
+    assert_eq!(
+        kinds(&pending),
+        [TransitionKind::Pending, TransitionKind::Firing]
+    );
+
+    let json = serde_json::to_string(&state.to_snapshot()).unwrap();
+    let mut restored = EngineState::from_snapshot(serde_json::from_str(&json).unwrap());
+    assert_eq!(restored.len(), 2);
+    // The z-score window survived (a fresh one would say nothing yet): 91 against
+    // [51, 49, 90] is no longer unusual. The pending alert does not start over.
+    let after = evaluate(&rules, &[sample("a", 4, 91.0)], &mut restored, 4_000);
+    assert_eq!(kinds(&after), [TransitionKind::Resolved]);
+    assert_eq!(after[0].rule_id, "temp-z");
+    let fired = evaluate(&rules, &[], &mut restored, 63_000);
+    assert_eq!(kinds(&fired), [TransitionKind::Firing]);
+    assert_eq!(fired[0].rule_id, "temp-high");
+}
