@@ -6,6 +6,33 @@
 //! and writes them to the history. Silences, maintenance windows, inhibition and
 //! acknowledgements are predicates the notification pipeline asks. [`alertmanager`] holds the
 //! Alertmanager API v2 shapes and the state machine for alerts pushed by Prometheus or Grafana.
+//!
+//! ```
+//! use alert::{EngineState, TransitionKind, evaluate, parse_rules_toml};
+//! use detectviz::{Sample, SeriesKey};
+//!
+//! let rules = parse_rules_toml(r#"
+//!     [[rules]]
+//!     id = "boiler-hot"
+//!     name = "BoilerHot"
+//!     selector = { measurement = "modbus", field = "temp_c" }
+//!     [[rules.levels]]
+//!     severity = "critical"
+//!     condition = { op = ">", value = 90 }
+//!     recovery = { op = "<", value = 85 }
+//! "#)?;
+//! let series = SeriesKey {
+//!     measurement: "modbus".into(),
+//!     tags: [("device", "boiler-1")].into_iter().collect(),
+//!     field: "temp_c".into(),
+//! };
+//! let sample = Sample { series, timestamp_ms: 1_000, value: 93.5 };
+//! let mut state = EngineState::new();
+//! let transitions = evaluate(&rules, &[sample], &mut state, 1_000);
+//! assert_eq!(transitions[0].kind, TransitionKind::Firing);
+//! assert_eq!(transitions[0].labels.get("alertname"), Some("BoilerHot"));
+//! # Ok::<(), alert::AlertError>(())
+//! ```
 
 pub mod ack;
 pub mod alertmanager;
