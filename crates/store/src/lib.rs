@@ -3,8 +3,9 @@
 //! `Store::connect(url)` picks the backend from the URL (`sqlite://data/detectviz.db` or
 //! `mysql://user:password@host/db`), `store.migrate()` applies the backend's migrations
 //! (`migrations/sqlite`, `migrations/mysql`), and repositories hang off the store:
-//! `store.users()`, `store.audit_log()`, `store.settings()`. SQL is portable between the two
-//! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
+//! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
+//! `store.sessions()`. SQL is portable between the two backends: `?` placeholders, timestamps
+//! as BIGINT unix milliseconds, booleans as 0/1.
 //!
 //! Errors are one [`StoreError`]; [`StoreError::is_unavailable`] tells the web layer to answer
 //! 503. The pool tests each connection before handing it out, so the store recovers on its own
@@ -13,9 +14,11 @@
 //! With the `testing` feature, `testing::TestDatabase` gives repository tests an isolated,
 //! migrated database on either backend.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod database_url;
 pub mod error;
+pub mod sessions;
 pub mod settings;
 pub mod store;
 pub mod users;
@@ -23,9 +26,11 @@ pub mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
 pub use database_url::{Backend, redact_url};
 pub use error::StoreError;
+pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use store::Store;
 pub use users::{NewUser, User, Users};

@@ -10,8 +10,10 @@ use sqlx::query::Query;
 use sqlx::{Any, AnyPool, Connection};
 
 use crate::StoreError;
+use crate::api_tokens::ApiTokens;
 use crate::audit::AuditLog;
 use crate::database_url::{Backend, prepare_sqlite_url, redact_url};
+use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::users::Users;
 
@@ -153,6 +155,14 @@ impl Store {
 
     pub fn settings(&self) -> Settings<'_> {
         Settings::new(self)
+    }
+
+    pub fn api_tokens(&self) -> ApiTokens<'_> {
+        ApiTokens::new(self)
+    }
+
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions::new(self)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -145,7 +145,8 @@ impl<'store> Users<'store> {
         require_one_row(result.rows_affected(), id)
     }
 
-    /// Deletes a user; `NotFound` when there is no such id.
+    /// Deletes a user and, by the foreign-key cascade, their sessions; `NotFound` when there is
+    /// no such id.
     pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
         let result = sqlx::query("DELETE FROM users WHERE id = ?")
             .bind(id)
