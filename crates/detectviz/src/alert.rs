@@ -105,3 +105,46 @@ pub struct AlertTransition {
     /// Whether notifiers should send a message for this change (false while flapping).
     pub notify: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transition_has_a_stable_json_shape() {
+        let transition = AlertTransition {
+            fingerprint: "0a887e641d7af92d".to_string(),
+            rule_id: "r1".to_string(),
+            rule_name: "TemperatureHigh".to_string(),
+            series: SeriesKey {
+                measurement: "plc".to_string(),
+                tags: [("host", "a")].into_iter().collect(),
+                field: "temp".to_string(),
+            },
+            labels: [("alertname", "TemperatureHigh"), ("severity", "critical")]
+                .into_iter()
+                .collect(),
+            annotations: BTreeMap::new(),
+            kind: TransitionKind::DeEscalated,
+            from: AlertPhase::Firing,
+            to: AlertPhase::Firing,
+            severity: Severity::Warning,
+            previous_severity: Some(Severity::Critical),
+            value: Some(91.5),
+            at_ms: 1_000,
+            active_since_ms: None,
+            flapping: false,
+            notify: true,
+        };
+        let json = serde_json::to_value(&transition).unwrap();
+        assert_eq!(json["kind"], "de_escalated");
+        assert_eq!(json["from"], "firing");
+        assert_eq!(json["severity"], "warning");
+        assert_eq!(json["previous_severity"], "critical");
+        assert_eq!(json["series"]["tags"]["host"], "a");
+        assert!(json.get("active_since_ms").is_none());
+        let back: AlertTransition = serde_json::from_value(json).unwrap();
+        assert_eq!(back, transition);
+        assert_eq!(TransitionKind::DeEscalated.as_str(), "de_escalated");
+    }
+}
