@@ -205,3 +205,58 @@ pub fn western_electric_violated(rule: WesternElectricRule, sigmas: &[f64]) -> b
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use WesternElectricRule::*;
+
+    #[test]
+    fn zone_rules_need_points_strictly_beyond_their_limit() {
+        assert!(!western_electric_violated(OneBeyondThreeSigma, &[3.0]));
+        assert!(western_electric_violated(OneBeyondThreeSigma, &[-3.01]));
+        assert!(!western_electric_violated(
+            TwoOfThreeBeyondTwoSigma,
+            &[2.5, -2.5, 0.0]
+        ));
+        assert!(western_electric_violated(
+            TwoOfThreeBeyondTwoSigma,
+            &[-2.5, 0.0, -2.1]
+        ));
+        assert!(!western_electric_violated(
+            FourOfFiveBeyondOneSigma,
+            &[1.5, 1.5, 1.5, 1.0, 0.0]
+        ));
+        assert!(western_electric_violated(
+            FourOfFiveBeyondOneSigma,
+            &[1.5, 1.5, 0.0, 1.5, 1.5]
+        ));
+    }
+
+    #[test]
+    fn rule_four_needs_eight_points_and_a_zero_breaks_the_run() {
+        assert!(!western_electric_violated(EightOnOneSide, &[0.1; 7]));
+        assert!(western_electric_violated(EightOnOneSide, &[-0.1; 8]));
+        let mut with_zero = [0.1; 8];
+        with_zero[3] = 0.0;
+        assert!(!western_electric_violated(EightOnOneSide, &with_zero));
+    }
+
+    #[test]
+    fn rate_uses_the_oldest_sample_inside_the_window() {
+        let mut samples = VecDeque::new();
+        assert_eq!(observe_rate(&mut samples, 10_000, 0, 0.0), None);
+        assert_eq!(observe_rate(&mut samples, 10_000, 5_000, 5.0), Some(1.0));
+        // At 12 s the sample from 0 s is outside the window; 5 s is the oldest left.
+        assert_eq!(observe_rate(&mut samples, 10_000, 12_000, 19.0), Some(2.0));
+        assert_eq!(samples.len(), 2);
+    }
+
+    #[test]
+    fn non_finite_values_are_not_observed() {
+        let mut state = StatisticState::Stateless;
+        assert_eq!(state.observe(&RuleKind::Threshold, 0, f64::NAN), None);
+        assert_eq!(state.observe(&RuleKind::Threshold, 0, f64::INFINITY), None);
+        assert_eq!(state.observe(&RuleKind::Threshold, 0, 4.0), Some(4.0));
+    }
+}
