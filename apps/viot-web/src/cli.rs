@@ -38,6 +38,47 @@ pub enum Command {
     Version,
     /// Print the commented default configuration.
     ConfigTemplate,
+    /// Manage local console users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens (Telegraf writes, scripts).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a local user. The password is read from DETECTVIZ_NEW_PASSWORD or the first line of stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Make the user an administrator (same as --role admin).
+        #[arg(long)]
+        admin: bool,
+        /// viewer, operator or admin.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+    /// List local users.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// write (metric ingest), read, admin; repeat or separate with commas.
+        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -38,6 +38,14 @@ impl AppError {
         AppError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    pub fn unauthorized(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
     pub fn unavailable(message: impl Into<String>) -> AppError {
         AppError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }

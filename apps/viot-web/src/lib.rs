@@ -1,6 +1,7 @@
 //! viot-web: the `detectviz` binary's library. `app(state)` builds the whole HTTP router;
 //! `main.rs` only parses the command line and calls into `commands`.
 
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -48,11 +49,13 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
         .layer(RequestBodyLimitLayer::new(server_config.body_limit_bytes))
         .layer(DefaultBodyLimit::max(server_config.body_limit_bytes));
-    Router::new()
-        .merge(routes::health::router())
-        .merge(routes::metrics::router())
+    let authenticate =
+        axum::middleware::from_fn_with_state(state.clone(), auth::middleware::authenticate);
+    let (routes, _entries) = routes::route_book(state.clone()).into_router();
+    routes
         .route_layer(axum::middleware::from_fn(http_metrics::record_http_metrics))
         .fallback(error::route_not_found)
+        .layer(authenticate)
         .with_state(state)
         .layer(layers)
 }

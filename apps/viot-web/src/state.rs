@@ -1,9 +1,11 @@
 //! The state every route shares.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::auth::lockout::LoginLockout;
 use crate::config::ConfigHandle;
 use crate::health::HealthRegistry;
 
@@ -15,4 +17,13 @@ pub struct AppState {
     pub prometheus: PrometheusHandle,
     pub started_at: Instant,
     pub store: store::Store,
+    pub login_lockout: Arc<LoginLockout>,
+}
+
+impl AppState {
+    /// The login lockout as configured in `[auth]`.
+    pub fn login_lockout_from(config: &crate::config::Config) -> Arc<LoginLockout> {
+        let window = std::time::Duration::from_secs(config.auth.lockout_minutes * 60);
+        Arc::new(LoginLockout::new(config.auth.max_failed_logins, window))
+    }
 }

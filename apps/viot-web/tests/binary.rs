@@ -25,7 +25,7 @@ fn write_config(directory: &Path, port: u16, extra: &str) -> PathBuf {
     let path = directory.join("detectviz.conf");
     let database = directory.join("data").join("detectviz.db");
     let text = format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\nshutdown_grace_s = 5\n\n[log]\nlevel = \"info\"\n{extra}\n[store]\nurl = \"sqlite://{}\"\n",
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nshutdown_grace_s = 5\n\n[auth]\nmetrics_public = true\n\n[log]\nlevel = \"info\"\n{extra}\n[store]\nurl = \"sqlite://{}\"\n",
         database.display()
     );
     std::fs::write(&path, text).unwrap();

@@ -117,7 +117,9 @@ async fn a_body_over_the_limit_gets_413_in_the_error_shape() {
 #[tokio::test]
 async fn metrics_expose_process_http_and_config_reload_figures() {
     let directory = tempfile::tempdir().unwrap();
-    let router = app(support::test_state(directory.path(), Config::default()).await);
+    let mut config = Config::default();
+    config.auth.metrics_public = true;
+    let router = app(support::test_state(directory.path(), config).await);
     let response = router
         .clone()
         .oneshot(Request::get("/api/health").body(Body::empty()).unwrap())

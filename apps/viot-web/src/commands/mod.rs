@@ -1,5 +1,7 @@
 //! What each command does. `serve` wires the modules together and runs the server.
 
+mod accounts;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -25,6 +27,8 @@ pub enum CommandError {
     Bind { address: String, reason: String },
     #[error("cannot watch the config file {path}: {reason}")]
     Watch { path: String, reason: String },
+    #[error("{0}")]
+    Account(String),
     #[error("server stopped: {0}")]
     Serve(#[from] std::io::Error),
 }
@@ -55,7 +59,21 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Serve { listen } => {
             serve(&cli.config, CommandLineOverrides { listen, role }).await
         }
+        Command::User(command) => {
+            accounts::run_user_command(&open_store(&cli.config).await?, command).await
+        }
+        Command::Token(command) => {
+            accounts::run_token_command(&open_store(&cli.config).await?, command).await
+        }
     }
+}
+
+/// Opens and migrates the configured database, for commands that change accounts.
+async fn open_store(config_path: &Path) -> Result<store::Store, CommandError> {
+    let config = load_config(config_path)?;
+    let store = store::Store::connect(&config.store.url).await?;
+    store.migrate().await?;
+    Ok(store)
 }
 
 async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<(), CommandError> {
@@ -69,6 +87,8 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     if config.store.migrate_on_start {
         store.migrate().await?;
     }
+    accounts::bootstrap_first_start(&store).await?;
+    accounts::bootstrap_first_start(&store).await?;
     let health = HealthRegistry::default();
     register_store_health(&health, &store);
 
@@ -85,7 +105,9 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
             address: config.server.listen.clone(),
             reason: error.to_string(),
         })?;
+    let login_lockout = AppState::login_lockout_from(&config);
     let state = AppState {
+        login_lockout,
         config: config_handle,
         health,
         prometheus,

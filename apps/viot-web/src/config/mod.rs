@@ -26,6 +26,7 @@ pub struct Config {
     pub log: LogConfig,
     pub node: NodeConfig,
     pub store: StoreConfig,
+    pub auth: AuthConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +96,28 @@ impl Default for StoreConfig {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    pub session_idle_minutes: u64,
+    pub cookie_secure: bool,
+    pub max_failed_logins: u32,
+    pub lockout_minutes: u64,
+    pub metrics_public: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_idle_minutes: 480,
+            cookie_secure: false,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
+            metrics_public: false,
+        }
+    }
+}
+
 /// A value that parsed but makes no sense: the key and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidValue {
@@ -130,6 +153,18 @@ impl Config {
             return Err(InvalidValue {
                 key: "log.level",
                 message: format!("{:?} is not a log level or filter: {error}", self.log.level),
+            });
+        }
+        if self.auth.session_idle_minutes == 0 {
+            return Err(InvalidValue {
+                key: "auth.session_idle_minutes",
+                message: "must be greater than 0".into(),
+            });
+        }
+        if self.auth.max_failed_logins == 0 {
+            return Err(InvalidValue {
+                key: "auth.max_failed_logins",
+                message: "must be greater than 0".into(),
             });
         }
         let url = self.store.url.as_str();

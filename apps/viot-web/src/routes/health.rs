@@ -2,14 +2,16 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 
+use crate::auth::Access;
 use crate::health::{HealthStatus, ModuleHealth};
+use crate::routes::book::RouteBook;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -21,8 +23,9 @@ pub struct HealthReport {
     pub modules: BTreeMap<String, ModuleHealth>,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/health", get(health))
+pub fn add_routes(book: RouteBook) -> RouteBook {
+    // Public: load balancers and orchestrators probe it without credentials.
+    book.add(Method::GET, "/api/health", Access::Public, health)
 }
 
 async fn health(State(state): State<AppState>) -> Response {

@@ -1,16 +1,23 @@
 //! `GET /metrics`: Prometheus text format, with process and HTTP metrics.
 
-use axum::Router;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
+use crate::auth::{Access, UserRole};
 use crate::process_metrics::record_process_metrics;
+use crate::routes::book::RouteBook;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
+/// `/metrics` needs a viewer (or a token with the `read` scope) unless `auth.metrics_public`.
+pub fn add_routes(book: RouteBook, metrics_public: bool) -> RouteBook {
+    let access = if metrics_public {
+        Access::Public
+    } else {
+        Access::Role(UserRole::Viewer)
+    };
+    book.add(Method::GET, "/metrics", access, metrics)
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

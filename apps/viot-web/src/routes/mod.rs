@@ -1,4 +1,22 @@
-//! HTTP routes, one router per feature.
+//! HTTP routes, one module per feature; each adds its routes, with their access, to the book.
 
+pub mod audit;
+pub mod auth;
+pub mod book;
 pub mod health;
 pub mod metrics;
+pub mod tokens;
+pub mod users;
+
+use book::RouteBook;
+
+/// Every route of the application, in one book.
+pub fn route_book(state: crate::AppState) -> RouteBook {
+    let book = RouteBook::new(state.clone());
+    let book = health::add_routes(book);
+    let book = metrics::add_routes(book, state.config.current().auth.metrics_public);
+    let book = auth::add_routes(book);
+    let book = users::add_routes(book);
+    let book = tokens::add_routes(book);
+    audit::add_routes(book)
+}

@@ -31,6 +31,7 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
     });
     let config_path = directory.join("detectviz.conf");
     AppState {
+        login_lockout: AppState::login_lockout_from(&config),
         config: ConfigHandle::new(config_path, config, CommandLineOverrides::default()),
         health,
         prometheus,
@@ -46,4 +47,44 @@ pub fn spare_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A user with `role` and a live session; returns (cookie header value, csrf token).
+pub async fn session_for(store: &store::Store, username: &str, role: &str) -> (String, String) {
+    let user = store
+        .users()
+        .create(&store::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password_hash: "not-a-login-password".into(),
+            role: role.into(),
+            active: true,
+        })
+        .await
+        .unwrap();
+    let session_id = viot_web::auth::secrets::random_hex(32);
+    let csrf_token = viot_web::auth::secrets::random_hex(16);
+    let session = store::NewSession {
+        session_hash: viot_web::auth::secrets::digest(&session_id),
+        user_id: user.id,
+        csrf_token: csrf_token.clone(),
+        expires_at_ms: chrono::Utc::now().timestamp_millis() + 3_600_000,
+        source_ip: None,
+        user_agent: None,
+    };
+    store.sessions().create(&session).await.unwrap();
+    (format!("dv_session={session_id}"), csrf_token)
+}
+
+/// An API token with `scopes`; returns the secret.
+pub async fn token_for(store: &store::Store, name: &str, scopes: &[&str]) -> String {
+    let request = viot_web::routes::tokens::CreateTokenRequest {
+        name: name.into(),
+        scopes: scopes.iter().map(|scope| scope.to_string()).collect(),
+        expires_in_days: None,
+    };
+    viot_web::routes::tokens::issue_token(store, &request, "test")
+        .await
+        .unwrap()
+        .0
 }

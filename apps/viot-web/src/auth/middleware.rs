@@ -1,0 +1,179 @@
+//! The two auth layers: `authenticate` (every request) and `authorize` (per route, with the
+//! route's [`Access`]), which also checks CSRF and writes the audit record of a change.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::secrets::{digest, same_secret};
+use super::{Access, Credential, Principal, UserRole};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "dv_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Turns an API token or a session cookie into a [`Principal`] in the request extensions.
+/// A presented but unknown token is refused at once; a stale cookie just means anonymous.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    if let Some(token) = bearer_token(request.headers()) {
+        let found = state
+            .store
+            .api_tokens()
+            .find_active_by_hash(&digest(&token), now_ms)
+            .await;
+        let api_token = match found {
+            Ok(Some(api_token)) => api_token,
+            Ok(None) => {
+                return AppError::unauthorized("the API token is unknown, revoked or expired")
+                    .into_response();
+            }
+            Err(error) => return AppError::from(error).into_response(),
+        };
+        request.extensions_mut().insert(Principal::for_token(
+            &api_token.name,
+            api_token.id,
+            api_token.scopes,
+        ));
+        return next.run(request).await;
+    }
+    if let Some(session_id) = cookie_value(request.headers(), SESSION_COOKIE) {
+        let session_hash = digest(&session_id);
+        match state
+            .store
+            .sessions()
+            .find_valid(&session_hash, now_ms)
+            .await
+        {
+            Ok(Some(session)) => {
+                let idle_ms = state.config.current().auth.session_idle_minutes as i64 * 60_000;
+                let _ = state
+                    .store
+                    .sessions()
+                    .touch(&session_hash, now_ms, now_ms + idle_ms)
+                    .await;
+                let principal = Principal {
+                    name: session.user.username,
+                    user_id: Some(session.user.id),
+                    role: UserRole::parse(&session.user.role),
+                    credential: Credential::Session {
+                        session_hash,
+                        csrf_token: session.session.csrf_token,
+                    },
+                };
+                request.extensions_mut().insert(principal);
+            }
+            Ok(None) => {}
+            Err(error) => return AppError::from(error).into_response(),
+        }
+    }
+    next.run(request).await
+}
+
+/// Enforces one route's access level, CSRF on cookie-authenticated changes, and audits changes.
+pub async fn authorize(
+    access: Access,
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if access == Access::Public {
+        return next.run(request).await;
+    }
+    let Some(principal) = request.extensions().get::<Principal>().cloned() else {
+        return AppError::unauthorized("sign in, or send an API token in the Authorization header")
+            .into_response();
+    };
+    if !principal.may(access) {
+        return AppError::forbidden(format!(
+            "{} may not call {}",
+            principal.name,
+            describe(&request)
+        ))
+        .into_response();
+    }
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if changes_state && let Credential::Session { csrf_token, .. } = &principal.credential {
+        let presented = request
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        if !same_secret(presented, csrf_token) {
+            return AppError::forbidden(
+                "missing or wrong CSRF token (send the x-csrf-token header)",
+            )
+            .into_response();
+        }
+    }
+    if !changes_state || access == Access::WriteMetrics {
+        return next.run(request).await;
+    }
+    let action = describe(&request);
+    let target = request.uri().path().to_string();
+    let source_ip = source_address(&request);
+    let response = next.run(request).await;
+    let entry = store::NewAuditEntry {
+        at_ms: chrono::Utc::now().timestamp_millis(),
+        actor: principal.name,
+        action,
+        target,
+        source_ip,
+        result: response.status().as_u16().to_string(),
+        detail: serde_json::json!({}),
+    };
+    if let Err(error) = state.store.audit_log().append(&entry).await {
+        tracing::error!(%error, "cannot write the audit record of a change");
+    }
+    response
+}
+
+/// `METHOD /matched/route`.
+fn describe(request: &Request) -> String {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str())
+        .unwrap_or(request.uri().path());
+    format!("{} {route}", request.method())
+}
+
+pub fn source_address(request: &Request) -> Option<String> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+}
+
+/// `Authorization: Bearer <token>` or `Token <token>` (InfluxDB v2 clients such as Telegraf).
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if !(scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")) {
+        return None;
+    }
+    let token = token.trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
