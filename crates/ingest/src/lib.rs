@@ -7,7 +7,31 @@
 //! - [`window`]: a bounded in-memory window of recent samples per series for the alert engine.
 //! - [`forward`]: optional forwarding to InfluxDB 1.x, batched, retried, never blocking ingest.
 //!
-//! This crate knows nothing about HTTP routing: `viot-web` calls these functions.
+//! This crate knows nothing about HTTP routing: `viot-web` calls these functions. A write
+//! handler looks like this:
+//!
+//! ```no_run
+//! # use ingest::*;
+//! # fn handle(window: &SeriesWindow, forwarder: Option<&InfluxForwarder>,
+//! #           content_encoding: Option<&str>, precision: Option<&str>, body: &[u8])
+//! #           -> Result<(), String> {
+//! let body = decode_body(content_encoding, body, 32 * 1024 * 1024)
+//!     .map_err(|error| error.to_string())?; // TooLarge → 413, others → 400
+//! let precision = Precision::from_query_parameter(precision)
+//!     .map_err(|error| error.to_string())?; // → 400
+//! let summary = parse_batch_bytes_visit(&body, precision, now_ns(), |point| {
+//!     window.insert_point_ref(point);
+//!     if let Some(forwarder) = forwarder {
+//!         forwarder.enqueue([point.to_point()]);
+//!     }
+//! });
+//! window.publish_gauges();
+//! match summary.partial_write_error() {
+//!     None => Ok(()),                                   // → 204
+//!     Some(body) => Err(serde_json::to_string(&body).unwrap()), // → 400 with this JSON
+//! }
+//! # }
+//! ```
 
 pub mod field_value;
 pub mod forward;

@@ -114,6 +114,13 @@ fn write_field_value(value: &FieldValue, output: &mut String) {
 
 fn write_escaped(text: &str, escapable: &[u8], output: &mut String) {
     let text = text.trim_end_matches('\\');
+    let needs_escaping = text
+        .bytes()
+        .any(|byte| byte == b'\n' || escapable.contains(&byte));
+    if !needs_escaping {
+        output.push_str(text);
+        return;
+    }
     for character in text.chars() {
         if character == '\n' {
             output.push_str("\\n");

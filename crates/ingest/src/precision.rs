@@ -20,7 +20,7 @@ pub enum Precision {
 
 /// A `precision` query parameter that names no known unit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown precision {0:?}: use ns, us (or u), ms, s, m or h")]
+#[error("unknown precision {0:?}: use ns, us, ms or s (/write also accepts n, u, m and h)")]
 pub struct UnknownPrecision(pub String);
 
 impl Precision {
@@ -38,6 +38,18 @@ impl Precision {
             "m" => Ok(Precision::Minutes),
             "h" => Ok(Precision::Hours),
             other => Err(UnknownPrecision(other.to_owned())),
+        }
+    }
+
+    /// Parses the `precision` query parameter of `/api/v2/write`, which knows only ns, us, ms
+    /// and s (absent means nanoseconds).
+    pub fn from_v2_query_parameter(parameter: Option<&str>) -> Result<Precision, UnknownPrecision> {
+        match parameter {
+            None | Some("ns") => Ok(Precision::Nanoseconds),
+            Some("us") => Ok(Precision::Microseconds),
+            Some("ms") => Ok(Precision::Milliseconds),
+            Some("s") => Ok(Precision::Seconds),
+            Some(other) => Err(UnknownPrecision(other.to_owned())),
         }
     }
 

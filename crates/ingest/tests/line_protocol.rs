@@ -325,6 +325,23 @@ fn precision_query_parameter_names() {
     ] {
         assert_eq!(Precision::from_query_parameter(parameter), Ok(expected));
     }
+    assert_eq!(
+        Precision::from_v2_query_parameter(None),
+        Ok(Precision::Nanoseconds)
+    );
+    assert_eq!(
+        Precision::from_v2_query_parameter(Some("us")),
+        Ok(Precision::Microseconds)
+    );
+    assert_eq!(
+        Precision::from_v2_query_parameter(Some("s")),
+        Ok(Precision::Seconds)
+    );
+    assert!(
+        Precision::from_v2_query_parameter(Some("h")).is_err(),
+        "v2 has no hours"
+    );
+    assert!(Precision::from_v2_query_parameter(Some("u")).is_err());
     let error = Precision::from_query_parameter(Some("d")).unwrap_err();
     assert!(error.to_string().contains("unknown precision \"d\""));
 }
