@@ -33,9 +33,9 @@ CREATE TABLE IF NOT EXISTS bus_streams (
 CREATE TABLE IF NOT EXISTS bus_entries (
     stream_id INTEGER NOT NULL,
     position INTEGER NOT NULL,
-    payload BLOB NOT NULL,
-    PRIMARY KEY (stream_id, position)
-) WITHOUT ROWID;
+    payload BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS bus_entries_by_position ON bus_entries (stream_id, position);
 CREATE TABLE IF NOT EXISTS bus_groups (
     group_id INTEGER PRIMARY KEY,
     stream_id INTEGER NOT NULL,
@@ -385,6 +385,7 @@ fn connect_options(path: &Path) -> SqliteConnectOptions {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(30))
+        .pragma("wal_autocheckpoint", "4000")
 }
 
 pub(crate) fn entry_of_row(row: &sqlx::sqlite::SqliteRow) -> StreamEntry {
