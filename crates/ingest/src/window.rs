@@ -8,8 +8,8 @@
 //! is split into shards, each a `Mutex<HashMap>`, so concurrent writers rarely contend.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use detectviz::{Labels, Sample, SeriesKey};
@@ -173,6 +173,8 @@ impl SeriesWindow {
         if self.series_total.load(Ordering::Relaxed) >= self.max_series {
             let evicted = evict_least_recently_updated(&mut shard, self.eviction_batch);
             self.series_total.fetch_sub(evicted, Ordering::Relaxed);
+            metrics::counter!("detectviz_ingest_window_evicted_series_total", "reason" => "full")
+                .increment(evicted as u64);
         }
         self.series_total.fetch_add(1, Ordering::Relaxed);
         let mut ring = SeriesRing::new(self.samples_per_series);
@@ -269,8 +271,30 @@ impl SeriesWindow {
             self.series_total.fetch_sub(evicted_here, Ordering::Relaxed);
             evicted += evicted_here;
         }
+        metrics::counter!("detectviz_ingest_window_evicted_series_total", "reason" => "stale")
+            .increment(evicted as u64);
         self.publish_gauges();
         evicted
+    }
+
+    /// Runs [`SeriesWindow::evict_stale`] every `interval` on the current Tokio runtime until
+    /// the returned task is aborted.
+    pub fn spawn_stale_eviction(
+        window: Arc<SeriesWindow>,
+        interval: Duration,
+        older_than: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let evicted = window.evict_stale(older_than);
+                if evicted > 0 {
+                    tracing::debug!(evicted, "evicted stale series from the window");
+                }
+            }
+        })
     }
 
     fn seconds_since_start(&self) -> u32 {

@@ -220,3 +220,20 @@ fn a_sharded_window_holds_exactly_max_series_before_evicting() {
     });
     assert!(recent_all_kept, "only old series are evicted");
 }
+
+#[tokio::test]
+async fn the_stale_eviction_task_empties_a_window_that_stopped_receiving() {
+    let window = Arc::new(window(4, 10));
+    insert_lines(&window, "m v=1 1\n");
+    let task = SeriesWindow::spawn_stale_eviction(
+        Arc::clone(&window),
+        Duration::from_millis(20),
+        Duration::ZERO,
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while window.series_count() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    task.abort();
+    assert_eq!(window.series_count(), 0);
+}
