@@ -5,9 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use detectviz::Event;
+use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::backend::{GroupReader, RawDelivery};
@@ -234,7 +236,11 @@ where
             event,
             delivery_count,
         };
-        let Err(error) = (self.handler)(delivery).await else {
+        let handled = AssertUnwindSafe(async { (self.handler)(delivery).await })
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(HandlerError::retryable(panic_message(panic.as_ref()))));
+        let Err(error) = handled else {
             self.unacked.push(entry.id);
             return;
         };
@@ -305,6 +311,16 @@ where
         self.unacked.clear();
         Ok(())
     }
+}
+
+/// A panicking handler counts as a retryable failure, so one bad entry cannot stop a consumer.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    format!("handler panicked: {detail}")
 }
 
 /// 100 ms, 200 ms, 400 ms, ... capped at five seconds.

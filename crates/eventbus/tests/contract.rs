@@ -24,6 +24,8 @@ macro_rules! contract_suite_for {
             crate::cases::order_within_a_stream => order_within_a_stream,
             crate::cases::ack_removes_the_entry_from_pending => ack_removes_the_entry_from_pending,
             crate::cases::redelivery_after_a_handler_error => redelivery_after_a_handler_error,
+            crate::cases::a_panicking_handler_is_retried_like_a_failing_one
+                => a_panicking_handler_is_retried_like_a_failing_one,
             crate::cases::dead_letter_after_max_deliveries => dead_letter_after_max_deliveries,
             crate::cases::permanent_error_goes_to_dead_letters_at_once
                 => permanent_error_goes_to_dead_letters_at_once,

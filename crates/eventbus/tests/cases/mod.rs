@@ -113,6 +113,35 @@ pub async fn redelivery_after_a_handler_error(kind: Kind) {
     );
 }
 
+pub async fn a_panicking_handler_is_retried_like_a_failing_one(kind: Kind) {
+    let harness = Harness::new(kind, |_| {}).await;
+    let stream = harness.stream("panic");
+    harness
+        .bus
+        .publish(&stream, &numbered_event(0))
+        .await
+        .unwrap();
+    let consumer = RunningConsumer::start(&harness.bus, &stream, "workers", "one", |delivery| {
+        assert!(
+            delivery.delivery_count > 1,
+            "first delivery panics on purpose"
+        );
+        Ok(())
+    });
+    let deliveries = consumer.wait_for(1).await;
+    assert_eq!(
+        deliveries.len(),
+        1,
+        "the panicking delivery is not recorded"
+    );
+    assert_eq!(deliveries[0].delivery_count, 2);
+    eventually("the retried entry is acked", || async {
+        harness.bus.info(&stream).await.unwrap().groups[0].pending == 0
+    })
+    .await;
+    consumer.stop().await;
+}
+
 pub async fn dead_letter_after_max_deliveries(kind: Kind) {
     let harness = Harness::new(kind, |config| config.max_deliveries = 3).await;
     let stream = harness.stream("dead");
