@@ -67,26 +67,112 @@ fn main() -> anyhow::Result<()> {
     drop(window);
 
     let million_lines = total_lines as f64 / 1e6;
-    println!(
-        "{{\"bench\":\"ingest_parse\",\"points_per_s\":{:.0},\"cpu_s_per_million_points\":{:.4},\
-         \"window_bytes_per_series_at_60\":{:.0},\"window_estimated_bytes_per_series_at_60\":{:.0},\
-         \"owned_points_per_s\":{:.0},\"owned_cpu_s_per_million_points\":{:.4},\
-         \"parse_and_window_points_per_s\":{:.0},\"parse_and_window_cpu_s_per_million_points\":{:.4},\
-         \"field_values_per_point\":{},\"lines_per_batch\":{},\"series\":{},\"points\":{}}}",
-        total_lines as f64 / parse_wall_s,
-        parse_cpu_s / million_lines,
-        rss_bytes_per_series,
-        estimated_bytes_per_series,
-        total_lines as f64 / owned_wall_s,
-        owned_cpu_s / million_lines,
-        total_lines as f64 / ingest_wall_s,
-        ingest_cpu_s / million_lines,
-        FIELDS_PER_LINE,
-        LINES_PER_BATCH,
-        TAG_SETS * FIELDS_PER_LINE,
-        total_lines,
-    );
+    let our_cpu_s_per_million = parse_cpu_s / million_lines;
+    let mut result: Vec<(&str, serde_json::Value)> = vec![
+        ("bench", "ingest_parse".into()),
+        ("points_per_s", whole(total_lines as f64 / parse_wall_s)),
+        ("cpu_s_per_million_points", round4(our_cpu_s_per_million)),
+        ("window_bytes_per_series_at_60", whole(rss_bytes_per_series)),
+        (
+            "window_estimated_bytes_per_series_at_60",
+            whole(estimated_bytes_per_series),
+        ),
+        (
+            "owned_points_per_s",
+            whole(total_lines as f64 / owned_wall_s),
+        ),
+        (
+            "owned_cpu_s_per_million_points",
+            round4(owned_cpu_s / million_lines),
+        ),
+        (
+            "parse_and_window_points_per_s",
+            whole(total_lines as f64 / ingest_wall_s),
+        ),
+        (
+            "parse_and_window_cpu_s_per_million_points",
+            round4(ingest_cpu_s / million_lines),
+        ),
+        ("field_values_per_point", FIELDS_PER_LINE.into()),
+        ("lines_per_batch", LINES_PER_BATCH.into()),
+        ("series", (TAG_SETS * FIELDS_PER_LINE).into()),
+        ("points", total_lines.into()),
+    ];
+    if let Some(peer) = measure_peer(&batches)? {
+        result.push(("peer", "influxd /write (parse, index and store)".into()));
+        result.push(("peer_points_per_s", whole(peer.points_per_s)));
+        result.push((
+            "peer_cpu_s_per_million_points",
+            round4(peer.cpu_s_per_million),
+        ));
+        let ratio = peer.cpu_s_per_million / our_cpu_s_per_million;
+        result.push(("peer_cpu_over_ours", round4(ratio)));
+    }
+    let members: Vec<String> = result
+        .iter()
+        .map(|(key, value)| format!("\"{key}\":{value}"))
+        .collect();
+    println!("{{{}}}", members.join(","));
     Ok(())
+}
+
+fn whole(value: f64) -> serde_json::Value {
+    (value.round() as u64).into()
+}
+
+fn round4(value: f64) -> serde_json::Value {
+    ((value * 1e4).round() / 1e4).into()
+}
+
+struct PeerFigures {
+    points_per_s: f64,
+    cpu_s_per_million: f64,
+}
+
+/// When `INGEST_BENCH_PEER_URL` and `INGEST_BENCH_PEER_PID` name a running influxd (started
+/// by bench/ingest.sh), writes the first 40 batches to it and measures its CPU time.
+fn measure_peer(batches: &[String]) -> anyhow::Result<Option<PeerFigures>> {
+    let (Ok(url), Ok(pid)) = (
+        std::env::var("INGEST_BENCH_PEER_URL"),
+        std::env::var("INGEST_BENCH_PEER_PID"),
+    ) else {
+        return Ok(None);
+    };
+    let peer_batches = &batches[..batches.len().min(40)];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = reqwest::Client::new();
+    let write_url = format!("{url}/write?db=bench&precision=ns");
+    let cpu_before = process_cpu_seconds(&pid)?;
+    let started = Instant::now();
+    runtime.block_on(async {
+        for batch in peer_batches {
+            let response = client.post(&write_url).body(batch.clone()).send().await?;
+            anyhow::ensure!(
+                response.status().as_u16() == 204,
+                "influxd answered {}",
+                response.status()
+            );
+        }
+        anyhow::Ok(())
+    })?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let cpu_s = process_cpu_seconds(&pid)? - cpu_before;
+    let points = (peer_batches.len() * LINES_PER_BATCH) as f64;
+    Ok(Some(PeerFigures {
+        points_per_s: points / wall_s,
+        cpu_s_per_million: cpu_s / (points / 1e6),
+    }))
+}
+
+/// User + system CPU seconds of a process, from `/proc/<pid>/stat` (100 ticks a second).
+fn process_cpu_seconds(pid: &str) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| fields.get(index).and_then(|text| text.parse::<f64>().ok());
+    Ok((ticks(11).unwrap_or(0.0) + ticks(12).unwrap_or(0.0)) / 100.0)
 }
 
 /// `rounds` passes over every tag set, cut into batches of 5,000 lines, timestamps 10 s apart.
