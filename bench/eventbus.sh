@@ -49,5 +49,6 @@ print(json.dumps({
     "embedded_events_per_s": embedded_result["events_per_s"],
     "redis_benchmark_xadd_per_s": xadd,
     "ratio_redis_to_xadd": round(redis_result["events_per_s"] / xadd, 3),
+    "redis_server_usec_per_event": redis_result.get("redis_server_usec_per_event"),
 }))
 PY

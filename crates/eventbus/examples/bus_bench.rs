@@ -93,6 +93,14 @@ async fn main() -> anyhow::Result<()> {
     let batch = sample_batch(options.batch)?;
     let payload_bytes = batch[0].to_json().len();
 
+    if options.backend == BusBackend::Redis {
+        let client = redis::Client::open(options.redis_url.as_str())?;
+        let mut connection = client.get_multiplexed_async_connection().await?;
+        let () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query_async(&mut connection)
+            .await?;
+    }
     let handled = Arc::new(AtomicU64::new(0));
     let shutdown = CancellationToken::new();
     let started = Instant::now();

@@ -10,7 +10,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncConnectionConfig, Client, Value};
 
 pub(crate) use crate::redis_reader::RedisGroupReader;
-use crate::redis_reply::{parse_entries, parse_group_info};
+use crate::redis_reply::{parse_entries, parse_entry_id, parse_group_info};
 use crate::{BusConfig, BusError, EntryId, StreamEntry, StreamInfo, dead_letter_stream};
 
 /// The one field of every entry this bus writes.
@@ -92,9 +92,9 @@ impl RedisBackend {
                     .arg(min_id.to_string())
                     .ignore();
             }
-            let chunk_ids: Vec<String> = pipeline.query_async(&mut connection).await?;
-            for id in chunk_ids {
-                ids.push(id.parse()?);
+            let chunk_ids: Vec<Value> = pipeline.query_async(&mut connection).await?;
+            for id in &chunk_ids {
+                ids.push(parse_entry_id(id)?);
             }
         }
         Ok(ids)
