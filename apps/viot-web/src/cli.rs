@@ -38,12 +38,44 @@ pub enum Command {
     Version,
     /// Print the commented default configuration.
     ConfigTemplate,
+    /// Event bus state: streams, groups, pending entries, lag.
+    #[command(subcommand)]
+    Bus(BusCommand),
+    /// Print the entries of a stream from an entry id or a time, oldest first, one JSON per line.
+    Replay {
+        #[arg(long)]
+        stream: String,
+        /// An entry id (`1732500000000-0`) or an RFC 3339 time (`2026-11-25T08:00:00+08:00`).
+        #[arg(long)]
+        from: String,
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
     /// Manage local console users.
     #[command(subcommand)]
     User(UserCommand),
     /// Manage API tokens (Telegraf writes, scripts).
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BusCommand {
+    /// Length, groups, consumers, pending entries and lag of every stream (or one).
+    Info {
+        #[arg(long)]
+        stream: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The dead letters of a stream: entries no consumer could handle, with the last error.
+    DeadLetters {
+        #[arg(long)]
+        stream: String,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

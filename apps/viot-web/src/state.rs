@@ -17,6 +17,7 @@ pub struct AppState {
     pub prometheus: PrometheusHandle,
     pub started_at: Instant,
     pub store: store::Store,
+    pub bus: eventbus::EventBus,
     pub login_lockout: Arc<LoginLockout>,
 }
 

@@ -25,8 +25,9 @@ fn write_config(directory: &Path, port: u16, extra: &str) -> PathBuf {
     let path = directory.join("detectviz.conf");
     let database = directory.join("data").join("detectviz.db");
     let text = format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\nshutdown_grace_s = 5\n\n[auth]\nmetrics_public = true\n\n[log]\nlevel = \"info\"\n{extra}\n[store]\nurl = \"sqlite://{}\"\n",
-        database.display()
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nshutdown_grace_s = 5\n\n[auth]\nmetrics_public = true\n\n[log]\nlevel = \"info\"\n{extra}\n[store]\nurl = \"sqlite://{}\"\n\n[bus]\nembedded_path = \"{}\"\n",
+        database.display(),
+        directory.join("data").join("bus.db").display()
     );
     std::fs::write(&path, text).unwrap();
     path
@@ -212,6 +213,8 @@ fn serve_applies_valid_edits_rejects_invalid_ones_and_stops_on_sigterm() {
     let mut server = RunningServer::start(&config, port);
     let health = server.wait_for(|status, _| status == Some(200), "health is 200");
     assert_eq!(health["modules"]["store"]["status"], "up");
+    assert_eq!(health["modules"]["bus"]["status"], "up");
+    assert_eq!(health["modules"]["bus"]["message"], "embedded backend");
     assert!(
         directory.path().join("data/detectviz.db").exists(),
         "the SQLite file is created on first start"
@@ -270,4 +273,121 @@ fn serve_applies_valid_edits_rejects_invalid_ones_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "a graceful stop exits 0: {exit:?}");
+}
+
+#[tokio::test]
+async fn bus_info_and_replay_show_what_was_published() {
+    let directory = tempfile::tempdir().unwrap();
+    let config = write_config(directory.path(), support::spare_port(), "");
+    let bus_config = eventbus::BusConfig {
+        embedded_path: directory.path().join("data").join("bus.db"),
+        ..Default::default()
+    };
+    let bus = eventbus::connect(&bus_config).await.unwrap();
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    for value in 0..3 {
+        let event = detectviz::Event::new(
+            "/test",
+            "io.detectviz.test",
+            &serde_json::json!({"value": value}),
+        )
+        .unwrap();
+        bus.publish("dv:test", &event).await.unwrap();
+    }
+    drop(bus);
+    let config = config.to_str().unwrap();
+
+    let output = detectviz(&["--config", config, "bus", "info", "--json"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let stream = info
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|stream| stream["stream"] == "dv:test")
+        .expect("dv:test listed");
+    assert_eq!(stream["length"], 3);
+
+    let output = detectviz(&[
+        "--config",
+        config,
+        "replay",
+        "--stream",
+        "dv:test",
+        "--from",
+        &before.to_rfc3339(),
+    ]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let values: Vec<i64> = lines
+        .iter()
+        .map(|line| line["event"]["data"]["value"].as_i64().unwrap())
+        .collect();
+    assert_eq!(values, [0, 1, 2]);
+
+    let second_id = lines[1]["id"].as_str().unwrap();
+    let output = detectviz(&[
+        "--config", config, "replay", "--stream", "dv:test", "--from", second_id,
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).lines().count(),
+        2,
+        "replay from an id includes it"
+    );
+
+    let output = detectviz(&[
+        "--config",
+        config,
+        "replay",
+        "--stream",
+        "dv:test",
+        "--from",
+        "yesterday",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("neither an entry id"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[test]
+fn the_redis_backend_is_chosen_from_the_environment() {
+    let directory = tempfile::tempdir().unwrap();
+    let config = write_config(directory.path(), support::spare_port(), "");
+    let redis_url = std::env::var("DETECTVIZ_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let stream = format!("dv:test:{}", uuid::Uuid::new_v4().simple());
+    let output = Command::new(BINARY)
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "bus",
+            "info",
+            "--stream",
+            &stream,
+        ])
+        .env("DETECTVIZ_BUS__BACKEND", "redis")
+        .env("DETECTVIZ_BUS__REDIS_URL", &redis_url)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("backend: redis"), "{table}");
+
+    let output = Command::new(BINARY)
+        .args(["--config", config.to_str().unwrap(), "bus", "info"])
+        .env("DETECTVIZ_BUS__BACKEND", "kafka")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("DETECTVIZ_BUS__BACKEND"),
+        "{}",
+        stderr_of(&output)
+    );
 }

@@ -43,6 +43,7 @@ async fn health_reports_version_role_uptime_and_modules() {
     assert!(report["uptime_s"].is_u64());
     assert_eq!(report["modules"]["store"]["status"], "up");
     assert_eq!(report["modules"]["config"]["status"], "up");
+    assert_eq!(report["modules"]["bus"]["status"], "up");
     assert!(report["modules"]["store"]["last_check"].is_string());
 }
 

@@ -1,6 +1,7 @@
 //! What each command does. `serve` wires the modules together and runs the server.
 
 mod accounts;
+mod bus;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -29,6 +30,10 @@ pub enum CommandError {
     Watch { path: String, reason: String },
     #[error("{0}")]
     Account(String),
+    #[error("event bus: {0}")]
+    Bus(#[from] eventbus::BusError),
+    #[error("{0}")]
+    Usage(String),
     #[error("server stopped: {0}")]
     Serve(#[from] std::io::Error),
 }
@@ -59,6 +64,12 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Serve { listen } => {
             serve(&cli.config, CommandLineOverrides { listen, role }).await
         }
+        Command::Bus(command) => bus::run_bus_command(&cli.config, command).await,
+        Command::Replay {
+            stream,
+            from,
+            limit,
+        } => bus::replay(&cli.config, &stream, &from, limit).await,
         Command::User(command) => {
             accounts::run_user_command(&open_store(&cli.config).await?, command).await
         }
@@ -89,8 +100,9 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     }
     accounts::bootstrap_first_start(&store).await?;
     accounts::bootstrap_first_start(&store).await?;
+    let bus = eventbus::connect(&config.bus).await?;
     let health = HealthRegistry::default();
-    register_store_health(&health, &store);
+    register_health_checks(&health, &store, &bus);
 
     let config_handle = ConfigHandle::new(config_path, config.clone(), overrides);
     let _watcher = watch_config(config_handle.clone()).map_err(|error| CommandError::Watch {
@@ -113,6 +125,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         prometheus,
         started_at,
         store,
+        bus,
     };
     announce(&config, &state);
     let grace = Duration::from_secs(config.server.shutdown_grace_s);
@@ -125,6 +138,16 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The checks `/api/health` runs: the store and the bus are both required.
+pub fn register_health_checks(
+    health: &HealthRegistry,
+    store: &store::Store,
+    bus: &eventbus::EventBus,
+) {
+    register_store_health(health, store);
+    bus::register_bus_health(health, bus);
 }
 
 fn register_store_health(health: &HealthRegistry, store: &store::Store) {

@@ -74,12 +74,12 @@ pub fn load_config_text(
                 message: invalid.message,
             });
         }
-        let (line, column) = locate_key(text, invalid.key).unwrap_or((0, 0));
+        let (line, column) = locate_key(text, &invalid.key).unwrap_or((0, 0));
         return Err(ConfigError::Invalid {
             path: path.to_string(),
             line,
             column,
-            key: invalid.key.to_string(),
+            key: invalid.key,
             message: invalid.message,
         });
     }

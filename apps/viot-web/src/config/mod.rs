@@ -27,6 +27,7 @@ pub struct Config {
     pub node: NodeConfig,
     pub store: StoreConfig,
     pub auth: AuthConfig,
+    pub bus: eventbus::BusConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,7 +122,8 @@ impl Default for AuthConfig {
 /// A value that parsed but makes no sense: the key and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidValue {
-    pub key: &'static str,
+    /// Dotted key, such as `server.listen`.
+    pub key: String,
     pub message: String,
 }
 
@@ -130,7 +132,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), InvalidValue> {
         if self.server.listen.parse::<SocketAddr>().is_err() {
             return Err(InvalidValue {
-                key: "server.listen",
+                key: "server.listen".into(),
                 message: format!(
                     "{:?} is not HOST:PORT with an IP address, such as 127.0.0.1:8080",
                     self.server.listen
@@ -139,33 +141,42 @@ impl Config {
         }
         if self.server.body_limit_bytes == 0 {
             return Err(InvalidValue {
-                key: "server.body_limit_bytes",
+                key: "server.body_limit_bytes".into(),
                 message: "must be greater than 0".into(),
             });
         }
         if self.server.request_timeout_s == 0 {
             return Err(InvalidValue {
-                key: "server.request_timeout_s",
+                key: "server.request_timeout_s".into(),
                 message: "must be greater than 0".into(),
             });
         }
         if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return Err(InvalidValue {
-                key: "log.level",
+                key: "log.level".into(),
                 message: format!("{:?} is not a log level or filter: {error}", self.log.level),
             });
         }
         if self.auth.session_idle_minutes == 0 {
             return Err(InvalidValue {
-                key: "auth.session_idle_minutes",
+                key: "auth.session_idle_minutes".into(),
                 message: "must be greater than 0".into(),
             });
         }
         if self.auth.max_failed_logins == 0 {
             return Err(InvalidValue {
-                key: "auth.max_failed_logins",
+                key: "auth.max_failed_logins".into(),
                 message: "must be greater than 0".into(),
             });
+        }
+        if let Err(message) = self.bus.validate() {
+            // The bus names the key first: "bus.max_deliveries must be ...".
+            let key = message
+                .split_whitespace()
+                .next()
+                .unwrap_or("bus")
+                .to_string();
+            return Err(InvalidValue { key, message });
         }
         let url = self.store.url.as_str();
         if !(url.starts_with("sqlite:")
@@ -173,7 +184,7 @@ impl Config {
             || url.starts_with("mariadb://"))
         {
             return Err(InvalidValue {
-                key: "store.url",
+                key: "store.url".into(),
                 message: "must start with sqlite: or mysql:// (mariadb:// is accepted too)".into(),
             });
         }

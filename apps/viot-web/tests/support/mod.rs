@@ -17,18 +17,15 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
         .await
         .expect("sqlite store opens");
     store.migrate().await.expect("migrations apply");
+    let bus_config = eventbus::BusConfig {
+        embedded_path: directory.join("bus.db"),
+        ..Default::default()
+    };
+    let bus = eventbus::connect(&bus_config)
+        .await
+        .expect("embedded bus opens");
     let health = HealthRegistry::default();
-    let checked_store = store.clone();
-    health.register_check("store", true, move || {
-        let store = checked_store.clone();
-        async move {
-            store
-                .ping()
-                .await
-                .map(|()| "sqlite".to_string())
-                .map_err(|error| error.to_string())
-        }
-    });
+    viot_web::commands::register_health_checks(&health, &store, &bus);
     let config_path = directory.join("detectviz.conf");
     AppState {
         login_lockout: AppState::login_lockout_from(&config),
@@ -37,6 +34,7 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
         prometheus,
         started_at: Instant::now(),
         store,
+        bus,
     }
 }
 
