@@ -4,7 +4,9 @@
 //! Line protocol cannot express everything a `Point` may hold: a key or tag value ending in a
 //! backslash would escape the delimiter after it, and a newline cannot appear anywhere. The
 //! writer drops trailing backslashes of names, keys and tag values and writes newlines as
-//! `\n` text (Telegraf's serializer does the same); such points do not round-trip.
+//! `\n` text (Telegraf's serializer does the same); such points do not round-trip. Nor does a
+//! name with a literal backslash right before a comma, `=` or space (InfluxDB's escaping has no
+//! way to say it), nor a measurement starting with `#` (the line would read as a comment).
 
 use std::fmt::Write as _;
 

@@ -249,7 +249,8 @@ impl SeriesWindow {
             + std::mem::size_of::<SeriesWindow>()
     }
 
-    /// Drops series without an update for `older_than` or longer; returns how many.
+    /// Drops series without an update for `older_than` or longer (whole seconds: the window
+    /// keeps update times to the second); returns how many.
     pub fn evict_stale(&self, older_than: Duration) -> usize {
         let now_second = self.seconds_since_start();
         let older_than_seconds = u32::try_from(older_than.as_secs()).unwrap_or(u32::MAX);
