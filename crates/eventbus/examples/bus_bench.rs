@@ -136,25 +136,52 @@ async fn main() -> anyhow::Result<()> {
     if pending != 0 {
         bail!("{pending} entries left pending");
     }
-    let backend = bus.backend_name();
-    println!(
-        "{}",
-        serde_json::json!({
-            "backend": backend,
-            "events": options.events,
-            "payload_bytes": payload_bytes,
-            "batch": options.batch,
-            "seconds": (seconds * 1000.0).round() / 1000.0,
-            "events_per_s": (options.events as f64 / seconds).round(),
-        })
-    );
-    if backend == "redis" {
+    let mut result = serde_json::json!({
+        "backend": bus.backend_name(),
+        "events": options.events,
+        "payload_bytes": payload_bytes,
+        "batch": options.batch,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "events_per_s": (options.events as f64 / seconds).round(),
+    });
+    if options.backend == BusBackend::Redis {
         let client = redis::Client::open(options.redis_url.as_str())?;
         let mut connection = client.get_multiplexed_async_connection().await?;
-        let _: () = redis::cmd("DEL")
+        let stats: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query_async(&mut connection)
+            .await?;
+        result["redis_server_usec_per_event"] = server_time_per_event(&stats, options.events);
+        let () = redis::cmd("DEL")
             .arg(&stream)
             .query_async(&mut connection)
             .await?;
     }
+    println!("{result}");
     Ok(())
+}
+
+/// Redis's own CPU time per event for each stream command, from `INFO commandstats`: shows
+/// where the server's time goes next to the raw XADD figure.
+fn server_time_per_event(stats: &str, events: u64) -> serde_json::Value {
+    let mut per_command = serde_json::Map::new();
+    for line in stats.lines() {
+        let Some((name, fields)) = line
+            .strip_prefix("cmdstat_")
+            .and_then(|rest| rest.split_once(':'))
+        else {
+            continue;
+        };
+        if !name.starts_with('x') {
+            continue;
+        }
+        let microseconds = fields
+            .split(',')
+            .find_map(|field| field.strip_prefix("usec="))
+            .and_then(|value| value.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        let per_event = (microseconds / events as f64 * 1000.0).round() / 1000.0;
+        per_command.insert(name.to_string(), per_event.into());
+    }
+    per_command.into()
 }
