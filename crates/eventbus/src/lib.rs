@@ -6,6 +6,20 @@
 //!   Redis);
 //! - `embedded`: a SQLite file of the bus's own (default `data/bus.db`), the single-node default.
 //!
+//! ```no_run
+//! # async fn example() -> Result<(), eventbus::BusError> {
+//! let bus = eventbus::connect(&eventbus::BusConfig::default()).await?;
+//! let event = detectviz::Event::new("/detectviz/alert", "io.detectviz.alert.firing", &1)
+//!     .expect("a valid event");
+//! bus.publish("dv:alerts", &event).await?;
+//! let shutdown = eventbus::CancellationToken::new();
+//! bus.subscribe("dv:alerts", "notifier", "node-1", |delivery| async move {
+//!     println!("{} {}", delivery.id, delivery.event.event_type);
+//!     Ok(())
+//! }, shutdown).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! The same contract suite (`tests/contract.rs`) runs against both. Metrics (through the
 //! `metrics` facade): `detectviz_bus_published_total{stream}`,
 //! `detectviz_bus_delivered_total{stream,group}`, `detectviz_bus_acked_total`,
