@@ -34,11 +34,11 @@ pub async fn retention_by_length(kind: Kind) {
 }
 
 pub async fn retention_by_age(kind: Kind) {
-    let harness = Harness::new(kind, |config| config.retention_max_age_s = 1).await;
+    let harness = Harness::new(kind, |config| config.retention_max_age_s = 2).await;
     let stream = harness.stream("retention-age");
     let batch: Vec<_> = (0..3).map(numbered_event).collect();
     harness.bus.publish_batch(&stream, &batch).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
     let batch: Vec<_> = (3..5).map(numbered_event).collect();
     harness.bus.publish_batch(&stream, &batch).await.unwrap();
     harness.bus.trim(&stream).await.unwrap();
