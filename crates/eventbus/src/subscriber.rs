@@ -132,7 +132,10 @@ where
         shutdown: &CancellationToken,
     ) -> Result<(), BusError> {
         self.flush_acks().await?;
-        let config = self.bus.config().clone();
+        let config = self.bus.config();
+        let retry_delay = Duration::from_millis(config.retry_delay_ms);
+        let claim_idle = Duration::from_millis(config.claim_idle_ms);
+        let block = Duration::from_millis(config.block_ms);
         let batch_size = self.batch_size();
         if !self.own_pending_recovered {
             // Entries this consumer name held when its previous run stopped.
@@ -150,7 +153,6 @@ where
             .take(batch_size)
             .collect();
         if !due.is_empty() {
-            let retry_delay = Duration::from_millis(config.retry_delay_ms);
             let deliveries = reader.claim(&due, retry_delay).await?;
             let claimed: Vec<EntryId> = deliveries.iter().map(|raw| raw.entry.id).collect();
             // Those not claimed back were taken over by another consumer, or trimmed away.
@@ -158,7 +160,6 @@ where
                 .retain(|id, _| !due.contains(id) || claimed.contains(id));
             return self.handle_all(deliveries).await;
         }
-        let claim_idle = Duration::from_millis(config.claim_idle_ms);
         if now >= self.next_claim_check {
             let deliveries = reader.claim_idle(claim_idle, batch_size).await?;
             if deliveries.len() < batch_size {
@@ -175,7 +176,7 @@ where
                 tracing::debug!(stream = %self.stream, %error, "lag report failed");
             }
         }
-        let mut wait = Duration::from_millis(config.block_ms).min(self.next_claim_check - now);
+        let mut wait = block.min(self.next_claim_check.saturating_duration_since(now));
         if let Some(earliest_retry) = self.retries.values().map(|retry| retry.due).min() {
             wait = wait.min(earliest_retry.saturating_duration_since(now));
         }
