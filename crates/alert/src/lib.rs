@@ -48,6 +48,7 @@ pub mod maintenance;
 pub mod matcher;
 pub mod mute;
 pub mod rule;
+pub mod runner;
 pub mod silence;
 pub mod state;
 mod statistic;

@@ -64,6 +64,17 @@ impl StoreError {
         }
         StoreError::from(error)
     }
+
+    /// Parses a stored JSON column; text that is not the expected JSON is `Decode { what }`.
+    pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+        text: &str,
+        what: impl FnOnce() -> String,
+    ) -> Result<T, StoreError> {
+        serde_json::from_str(text).map_err(|error| StoreError::Decode {
+            what: what(),
+            reason: error.to_string(),
+        })
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -14,6 +14,7 @@
 //! With the `testing` feature, `testing::TestDatabase` gives repository tests an isolated,
 //! migrated database on either backend.
 
+pub mod alert_rules;
 pub mod api_tokens;
 pub mod audit;
 pub mod database_url;
@@ -26,6 +27,7 @@ pub mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use alert_rules::{AlertRuleRecord, AlertRuleSource, AlertRules, NewAlertRule};
 pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
 pub use database_url::{Backend, redact_url};

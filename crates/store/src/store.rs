@@ -10,6 +10,7 @@ use sqlx::query::Query;
 use sqlx::{Any, AnyPool, Connection};
 
 use crate::StoreError;
+use crate::alert_rules::AlertRules;
 use crate::api_tokens::ApiTokens;
 use crate::audit::AuditLog;
 use crate::database_url::{Backend, prepare_sqlite_url, redact_url};
@@ -163,6 +164,10 @@ impl Store {
 
     pub fn sessions(&self) -> Sessions<'_> {
         Sessions::new(self)
+    }
+
+    pub fn alert_rules(&self) -> AlertRules<'_> {
+        AlertRules::new(self)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
