@@ -61,7 +61,7 @@ pub use point::{FieldValue, Point};
 pub use point_ref::{FieldValueRef, PointRef};
 pub use precision::{Precision, UnknownPrecision, now_ns};
 pub use telegraf_json::{
-    MetricError, MetricErrorReason, TelegrafJsonBatch, TelegrafJsonError, TimestampUnit,
-    UnknownTimestampUnit, parse_telegraf_json,
+    MetricError, MetricErrorReason, RejectedMetricsError, TelegrafJsonBatch, TelegrafJsonError,
+    TimestampUnit, UnknownTimestampUnit, parse_telegraf_json,
 };
 pub use window::{SeriesWindow, SeriesWindowConfig};

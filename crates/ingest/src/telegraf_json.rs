@@ -116,7 +116,33 @@ pub struct TelegrafJsonBatch {
     pub first_error: Option<MetricError>,
 }
 
+/// The JSON body the web layer answers with status 400 when some metrics were rejected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RejectedMetricsError {
+    /// `partial write: metrics[N]: reason (accepted A, rejected R)`.
+    pub error: String,
+    pub metric_index: usize,
+    pub reason: String,
+    pub accepted: usize,
+    pub rejected: usize,
+}
+
 impl TelegrafJsonBatch {
+    /// The 400 body naming the first rejected metric, or `None` when all were valid.
+    pub fn partial_write_error(&self) -> Option<RejectedMetricsError> {
+        let first_error = self.first_error.as_ref()?;
+        Some(RejectedMetricsError {
+            error: format!(
+                "partial write: {first_error} (accepted {}, rejected {})",
+                self.accepted_metrics, self.rejected_metrics
+            ),
+            metric_index: first_error.metric_index,
+            reason: first_error.reason.to_string(),
+            accepted: self.accepted_metrics,
+            rejected: self.rejected_metrics,
+        })
+    }
+
     fn record(&mut self, result: Result<Point, MetricErrorReason>) {
         let metric_index = self.accepted_metrics + self.rejected_metrics;
         match result {

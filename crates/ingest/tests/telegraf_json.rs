@@ -164,10 +164,20 @@ fn bad_metrics_are_named_by_index_and_valid_ones_kept() {
         .map(|point| point.measurement.as_str())
         .collect();
     assert_eq!(names, vec!["ok", "ok2"]);
-    let first_error = batch.first_error.unwrap();
+    let first_error = batch.first_error.clone().unwrap();
     assert_eq!(first_error.metric_index, 1);
     assert_eq!(first_error.reason, MetricErrorReason::MissingName);
     assert!(first_error.to_string().starts_with("metrics[1]: missing"));
+    let body = serde_json::to_value(batch.partial_write_error().unwrap()).unwrap();
+    assert_eq!(body["metric_index"], 1);
+    assert_eq!(body["accepted"], 2);
+    assert_eq!(body["rejected"], 8);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("partial write: metrics[1]: missing")
+    );
 }
 
 #[test]
