@@ -21,6 +21,8 @@ struct Options {
     batch: usize,
     redis_url: String,
     embedded_path: String,
+    /// Tokio worker threads (0 = one per core).
+    worker_threads: usize,
 }
 
 fn parse_options() -> anyhow::Result<Options> {
@@ -30,6 +32,7 @@ fn parse_options() -> anyhow::Result<Options> {
         batch: 1_000,
         redis_url: "redis://127.0.0.1:6379".to_string(),
         embedded_path: "bus-bench.db".to_string(),
+        worker_threads: 0,
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(name) = arguments.next() {
@@ -48,6 +51,7 @@ fn parse_options() -> anyhow::Result<Options> {
             "--batch" => options.batch = value.parse()?,
             "--redis-url" => options.redis_url = value,
             "--embedded-path" => options.embedded_path = value,
+            "--worker-threads" => options.worker_threads = value.parse()?,
             other => bail!("unknown option {other}"),
         }
     }
@@ -74,9 +78,16 @@ fn sample_batch(size: usize) -> anyhow::Result<Vec<detectviz::Event>> {
         .collect()
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let options = parse_options()?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if options.worker_threads > 0 {
+        runtime.worker_threads(options.worker_threads);
+    }
+    runtime.enable_all().build()?.block_on(run(options))
+}
+
+async fn run(options: Options) -> anyhow::Result<()> {
     let config = BusConfig {
         backend: options.backend,
         redis_url: options.redis_url.clone(),
