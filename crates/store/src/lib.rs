@@ -15,6 +15,7 @@
 //! migrated database on either backend.
 
 pub mod alert_rules;
+pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
 pub mod database_url;
@@ -28,6 +29,7 @@ pub mod users;
 pub mod testing;
 
 pub use alert_rules::{AlertRuleRecord, AlertRuleSource, AlertRules, NewAlertRule};
+pub use alerts::{AlertAcknowledgement, AlertFilter, AlertRecord, AlertStateRecord, Alerts};
 pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
 pub use database_url::{Backend, redact_url};

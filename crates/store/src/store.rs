@@ -11,6 +11,7 @@ use sqlx::{Any, AnyPool, Connection};
 
 use crate::StoreError;
 use crate::alert_rules::AlertRules;
+use crate::alerts::Alerts;
 use crate::api_tokens::ApiTokens;
 use crate::audit::AuditLog;
 use crate::database_url::{Backend, prepare_sqlite_url, redact_url};
@@ -168,6 +169,10 @@ impl Store {
 
     pub fn alert_rules(&self) -> AlertRules<'_> {
         AlertRules::new(self)
+    }
+
+    pub fn alerts(&self) -> Alerts<'_> {
+        Alerts::new(self)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
