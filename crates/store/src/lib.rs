@@ -14,6 +14,7 @@
 //! With the `testing` feature, `testing::TestDatabase` gives repository tests an isolated,
 //! migrated database on either backend.
 
+pub mod alert_events;
 pub mod alert_rules;
 pub mod alerts;
 pub mod api_tokens;
@@ -28,6 +29,7 @@ pub mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use alert_events::{AlertEvent, AlertEvents, NewAlertEvent};
 pub use alert_rules::{AlertRuleRecord, AlertRuleSource, AlertRules, NewAlertRule};
 pub use alerts::{AlertAcknowledgement, AlertFilter, AlertRecord, AlertStateRecord, Alerts};
 pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};

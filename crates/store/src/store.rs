@@ -10,6 +10,7 @@ use sqlx::query::Query;
 use sqlx::{Any, AnyPool, Connection};
 
 use crate::StoreError;
+use crate::alert_events::AlertEvents;
 use crate::alert_rules::AlertRules;
 use crate::alerts::Alerts;
 use crate::api_tokens::ApiTokens;
@@ -173,6 +174,10 @@ impl Store {
 
     pub fn alerts(&self) -> Alerts<'_> {
         Alerts::new(self)
+    }
+
+    pub fn alert_events(&self) -> AlertEvents<'_> {
+        AlertEvents::new(self)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
