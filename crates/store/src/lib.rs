@@ -4,8 +4,10 @@
 //! `mysql://user:password@host/db`), `store.migrate()` applies the backend's migrations
 //! (`migrations/sqlite`, `migrations/mysql`), and repositories hang off the store:
 //! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
-//! `store.sessions()`. SQL is portable between the two backends: `?` placeholders, timestamps
-//! as BIGINT unix milliseconds, booleans as 0/1.
+//! `store.sessions()`, and for alerting `store.alert_rules()`, `store.alerts()`,
+//! `store.alert_events()`, `store.silences()` (rules and matchers as JSON documents the alert
+//! crate (de)serializes; the store does not depend on it). SQL is portable between the two
+//! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
 //! Errors are one [`StoreError`]; [`StoreError::is_unavailable`] tells the web layer to answer
 //! 503. The pool tests each connection before handing it out, so the store recovers on its own
@@ -23,6 +25,7 @@ pub mod database_url;
 pub mod error;
 pub mod sessions;
 pub mod settings;
+pub mod silences;
 pub mod store;
 pub mod users;
 
@@ -38,5 +41,6 @@ pub use database_url::{Backend, redact_url};
 pub use error::StoreError;
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
+pub use silences::{NewSilence, SilenceRecord, Silences};
 pub use store::Store;
 pub use users::{NewUser, User, Users};

@@ -18,6 +18,7 @@ use crate::audit::AuditLog;
 use crate::database_url::{Backend, prepare_sqlite_url, redact_url};
 use crate::sessions::Sessions;
 use crate::settings::Settings;
+use crate::silences::Silences;
 use crate::users::Users;
 
 /// How long a request waits for a pooled connection before the database counts as unavailable.
@@ -178,6 +179,10 @@ impl Store {
 
     pub fn alert_events(&self) -> AlertEvents<'_> {
         AlertEvents::new(self)
+    }
+
+    pub fn silences(&self) -> Silences<'_> {
+        Silences::new(self)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
