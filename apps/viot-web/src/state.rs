@@ -18,6 +18,8 @@ pub struct AppState {
     pub started_at: Instant,
     pub store: store::Store,
     pub bus: eventbus::EventBus,
+    pub ingest: Arc<crate::ingest_pipeline::IngestPipeline>,
+    pub alerts: Arc<alert::runner::AlertRunner>,
     pub login_lockout: Arc<LoginLockout>,
 }
 

@@ -24,7 +24,7 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let now_ms = chrono::Utc::now().timestamp_millis();
-    if let Some(token) = bearer_token(request.headers()) {
+    if let Some(token) = presented_token(&request) {
         let found = state
             .store
             .api_tokens()
@@ -156,15 +156,39 @@ pub fn source_address(request: &Request) -> Option<String> {
         .map(|info| info.0.ip().to_string())
 }
 
-/// `Authorization: Bearer <token>` or `Token <token>` (InfluxDB v2 clients such as Telegraf).
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
+/// The API token a client presents, in the ways Telegraf's outputs send credentials:
+/// `Authorization: Bearer <token>` or `Token <token>` (InfluxDB 2.x), HTTP Basic with the
+/// token as password, or `?p=<token>` (InfluxDB 1.x `/write`).
+fn presented_token(request: &Request) -> Option<String> {
+    if let Some(token) = authorization_token(request.headers()) {
+        return Some(token);
+    }
+    let query = request.uri().query()?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == "p")
+        .map(|(_, value)| value.to_string())
+        .filter(|value| !value.is_empty())
+}
+
+fn authorization_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    if !(scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")) {
+    let (scheme, credentials) = value.split_once(' ')?;
+    let credentials = credentials.trim();
+    if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token") {
+        return (!credentials.is_empty()).then(|| credentials.to_string());
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let token = token.trim();
-    (!token.is_empty()).then(|| token.to_string())
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(credentials)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (_, password) = text.split_once(':')?;
+    (!password.is_empty()).then(|| password.to_string())
 }
 
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {

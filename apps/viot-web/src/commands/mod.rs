@@ -4,6 +4,7 @@ mod accounts;
 mod bus;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use detectviz::Role;
@@ -14,8 +15,11 @@ use crate::config::{
     Config, ConfigError, ConfigHandle, DEFAULT_CONFIG_TEXT, load_config, watch_config,
 };
 use crate::health::HealthRegistry;
+use crate::ingest_pipeline::IngestPipeline;
+use crate::rule_files::load_rule_files;
 use crate::state::AppState;
 use crate::telemetry::{LogLevelControl, init_logging, prometheus};
+use alert::runner::AlertRunner;
 
 /// Why a command failed; printed by `main` as one line, exit code 1.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +105,8 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     accounts::bootstrap_first_start(&store).await?;
     accounts::bootstrap_first_start(&store).await?;
     let bus = eventbus::connect(&config.bus).await?;
+    let shutdown = eventbus::CancellationToken::new();
+    let (ingest, alerts) = start_ingest_and_alerting(&config, &bus, shutdown.clone())?;
     let health = HealthRegistry::default();
     register_health_checks(&health, &store, &bus);
 
@@ -110,6 +116,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         reason: error.to_string(),
     })?;
     spawn_log_level_follower(&config_handle, log_control);
+    spawn_rule_file_follower(&config_handle, alerts.clone());
 
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
@@ -126,6 +133,8 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         started_at,
         store,
         bus,
+        ingest,
+        alerts: alerts.clone(),
     };
     announce(&config, &state);
     let grace = Duration::from_secs(config.server.shutdown_grace_s);
@@ -136,8 +145,49 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         grace,
     )
     .await?;
+    shutdown.cancel();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts the alert runner (rules from `[alert] rules_files`) and the ingest pipeline that
+/// feeds it; both stop when `shutdown` is cancelled.
+pub fn start_ingest_and_alerting(
+    config: &Config,
+    bus: &eventbus::EventBus,
+    shutdown: eventbus::CancellationToken,
+) -> Result<(Arc<IngestPipeline>, Arc<AlertRunner>), CommandError> {
+    let rules = load_rule_files(&config.alert.rules_files).map_err(CommandError::Usage)?;
+    let alerts = AlertRunner::new(bus.clone(), rules);
+    let (sample_sender, sample_receiver) = tokio::sync::mpsc::channel(256);
+    alerts.spawn(
+        sample_receiver,
+        Duration::from_millis(config.alert.tick_interval_ms),
+        shutdown,
+    );
+    let ingest = IngestPipeline::start(&config.ingest, Some(sample_sender))
+        .map_err(|error| CommandError::Usage(format!("ingest forwarding: {error}")))?;
+    Ok((Arc::new(ingest), alerts))
+}
+
+/// Reloads the rule files whenever a new configuration is applied; a bad file keeps the
+/// running rules and is logged.
+fn spawn_rule_file_follower(config: &ConfigHandle, alerts: Arc<AlertRunner>) {
+    let mut changes = config.subscribe();
+    tokio::spawn(async move {
+        while changes.changed().await.is_ok() {
+            let files = changes.borrow_and_update().alert.rules_files.clone();
+            match load_rule_files(&files) {
+                Ok(rules) => {
+                    tracing::info!(rules = rules.len(), "alert rules reloaded");
+                    alerts.set_rules(rules);
+                }
+                Err(error) => {
+                    tracing::error!(%error, "alert rules not reloaded; keeping the running rules")
+                }
+            }
+        }
+    });
 }
 
 /// The checks `/api/health` runs: the store and the bus are both required.

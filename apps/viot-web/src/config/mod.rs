@@ -28,6 +28,8 @@ pub struct Config {
     pub store: StoreConfig,
     pub auth: AuthConfig,
     pub bus: eventbus::BusConfig,
+    pub ingest: IngestConfig,
+    pub alert: AlertConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +121,63 @@ impl Default for AuthConfig {
     }
 }
 
+/// A password or token from the config: its Debug form never shows it.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    pub samples_per_series: usize,
+    pub max_series: usize,
+    pub stale_series_minutes: u64,
+    pub max_decompressed_bytes: usize,
+    pub forward_influxdb_url: String,
+    pub forward_influxdb_database: String,
+    pub forward_influxdb_username: String,
+    pub forward_influxdb_password: SecretText,
+    pub forward_buffer_points: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            samples_per_series: 60,
+            max_series: 100_000,
+            stale_series_minutes: 60,
+            max_decompressed_bytes: 64 * 1024 * 1024,
+            forward_influxdb_url: String::new(),
+            forward_influxdb_database: "telegraf".into(),
+            forward_influxdb_username: String::new(),
+            forward_influxdb_password: SecretText::default(),
+            forward_buffer_points: 100_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertConfig {
+    pub rules_files: Vec<String>,
+    pub tick_interval_ms: u64,
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        AlertConfig {
+            rules_files: Vec::new(),
+            tick_interval_ms: 1_000,
+        }
+    }
+}
+
 /// A value that parsed but makes no sense: the key and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvalidValue {
@@ -178,6 +237,31 @@ impl Config {
                 .to_string();
             return Err(InvalidValue { key, message });
         }
+        if self.ingest.samples_per_series == 0 || self.ingest.samples_per_series > 65_535 {
+            return Err(InvalidValue {
+                key: "ingest.samples_per_series".into(),
+                message: "must be 1 to 65535".into(),
+            });
+        }
+        if self.ingest.max_series == 0 {
+            return Err(InvalidValue {
+                key: "ingest.max_series".into(),
+                message: "must be greater than 0".into(),
+            });
+        }
+        let forward_url = &self.ingest.forward_influxdb_url;
+        if !forward_url.is_empty() && !forward_url.starts_with("http://") {
+            return Err(InvalidValue {
+                key: "ingest.forward_influxdb_url".into(),
+                message: "must be empty (off) or an http:// URL".into(),
+            });
+        }
+        if self.alert.tick_interval_ms < 100 {
+            return Err(InvalidValue {
+                key: "alert.tick_interval_ms".into(),
+                message: "must be at least 100".into(),
+            });
+        }
         let url = self.store.url.as_str();
         if !(url.starts_with("sqlite:")
             || url.starts_with("mysql://")
@@ -195,6 +279,13 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut config = Config::default();
+        config.ingest.forward_influxdb_password = SecretText("hunter2".into());
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
 
     #[test]
     fn the_shipped_config_file_parses_and_equals_the_defaults() {

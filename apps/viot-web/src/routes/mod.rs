@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod book;
 pub mod health;
+pub mod ingest;
 pub mod metrics;
 pub mod tokens;
 pub mod users;
@@ -16,6 +17,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = health::add_routes(book);
     let book = metrics::add_routes(book, state.config.current().auth.metrics_public);
     let book = auth::add_routes(book);
+    let book = ingest::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     audit::add_routes(book)

@@ -24,6 +24,12 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
     let bus = eventbus::connect(&bus_config)
         .await
         .expect("embedded bus opens");
+    let (ingest, alerts) = viot_web::commands::start_ingest_and_alerting(
+        &config,
+        &bus,
+        eventbus::CancellationToken::new(),
+    )
+    .unwrap();
     let health = HealthRegistry::default();
     viot_web::commands::register_health_checks(&health, &store, &bus);
     let config_path = directory.join("detectviz.conf");
@@ -35,6 +41,8 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
         started_at: Instant::now(),
         store,
         bus,
+        ingest,
+        alerts,
     }
 }
 
