@@ -1,5 +1,6 @@
 //! HTTP routes, one module per feature; each adds its routes, with their access, to the book.
 
+pub mod alertmanager;
 pub mod audit;
 pub mod auth;
 pub mod book;
@@ -18,6 +19,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = metrics::add_routes(book, state.config.current().auth.metrics_public);
     let book = auth::add_routes(book);
     let book = ingest::add_routes(book);
+    let book = alertmanager::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     audit::add_routes(book)
