@@ -47,6 +47,7 @@ mod lifecycle;
 pub mod maintenance;
 pub mod matcher;
 pub mod mute;
+pub mod recorder;
 pub mod rule;
 pub mod runner;
 pub mod silence;
