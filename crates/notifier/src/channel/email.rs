@@ -6,9 +6,10 @@
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Deserialize;
+use std::path::PathBuf;
 
 use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError, error_chain};
@@ -52,6 +53,9 @@ pub struct EmailConfig {
     pub port: Option<u16>,
     #[serde(default)]
     pub security: SmtpSecurity,
+    /// PEM file of CA certificates to trust besides the system's, e.g. a plant's internal CA.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Username and password, both or neither.
     #[serde(default)]
     pub username: Option<String>,
@@ -93,8 +97,8 @@ impl Email {
         let port = config.port.unwrap_or(config.security.default_port());
         let tls = match config.security {
             SmtpSecurity::None => Tls::None,
-            SmtpSecurity::Starttls => Tls::Required(tls_parameters(name, &config.host)?),
-            SmtpSecurity::Tls => Tls::Wrapper(tls_parameters(name, &config.host)?),
+            SmtpSecurity::Starttls => Tls::Required(tls_parameters(config)?),
+            SmtpSecurity::Tls => Tls::Wrapper(tls_parameters(config)?),
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
             .port(port)
@@ -223,9 +227,24 @@ fn parse_mailbox(channel: &str, field: &str, address: &str) -> Result<Mailbox, C
     })
 }
 
-fn tls_parameters(channel: &str, host: &str) -> Result<TlsParameters, ConfigError> {
-    TlsParameters::new(host.to_string())
-        .map_err(|error| ConfigError::invalid(channel, format!("cannot set up tls: {error}")))
+fn tls_parameters(config: &EmailConfig) -> Result<TlsParameters, ConfigError> {
+    let name = config.name.as_str();
+    let mut builder = TlsParameters::builder(config.host.clone());
+    if let Some(ca_file) = &config.ca_file {
+        let pem = std::fs::read(ca_file).map_err(|error| {
+            ConfigError::invalid(
+                name,
+                format!("cannot read `ca_file` {}: {error}", ca_file.display()),
+            )
+        })?;
+        let certificates = Certificate::from_pem(&pem).map_err(|error| {
+            ConfigError::invalid(name, format!("`ca_file` {}: {error}", ca_file.display()))
+        })?;
+        builder = builder.add_root_certificate(certificates);
+    }
+    builder
+        .build_rustls()
+        .map_err(|error| ConfigError::invalid(name, format!("cannot set up tls: {error}")))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ fn plain_config() -> EmailConfig {
         host: "127.0.0.1".to_string(),
         port: Some(2525),
         security: SmtpSecurity::None,
+        ca_file: None,
         username: None,
         password: None,
         from: "Detectviz <detectviz@example.org>".to_string(),
@@ -77,4 +78,16 @@ fn implicit_tls_defaults_to_port_465() {
     config.port = None;
     let email = Email::new(&config).unwrap();
     assert_eq!(email.peer, "127.0.0.1:465");
+}
+
+#[test]
+fn a_missing_ca_file_is_a_config_error() {
+    let mut config = plain_config();
+    config.security = SmtpSecurity::Starttls;
+    config.ca_file = Some("/nonexistent/ca.pem".into());
+    let error = Email::new(&config).unwrap_err().to_string();
+    assert!(
+        error.starts_with("channel `mail`: cannot read `ca_file` /nonexistent/ca.pem"),
+        "{error}"
+    );
 }

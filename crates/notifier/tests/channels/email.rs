@@ -6,7 +6,7 @@ use notifier::sample::sample_notification;
 use notifier::{ChannelConfig, ChannelError, Language, NotificationStatus};
 
 use crate::conformance::conformance;
-use crate::smtp_peer::{SmtpPeer, free_port};
+use crate::smtp_peer::{SmtpPeer, TestCertificates, free_port};
 
 const PASSWORD: &str = "smtp-secret-password";
 
@@ -106,4 +106,40 @@ async fn starttls_required_against_a_plain_server_does_not_send() {
         "{error:?}"
     );
     assert!(peer.messages().is_empty());
+}
+
+fn tls_config(port: u16, security: &str, certificates: &TestCertificates) -> ChannelConfig {
+    let config = format!(
+        "type = \"email\"\nname = \"tls-mail\"\nhost = \"127.0.0.1\"\nport = {port}\n\
+         security = \"{security}\"\nca_file = \"{}\"\n\
+         from = \"detectviz@example.org\"\nto = [\"ops@example.org\"]\n",
+        certificates.ca_certificate().display()
+    );
+    toml::from_str(&config).unwrap()
+}
+
+#[tokio::test]
+async fn starttls_and_implicit_tls_deliver_with_a_private_ca() {
+    let certificates = TestCertificates::create();
+    for mode in ["starttls", "tls"] {
+        let peer = SmtpPeer::start_with_tls(mode, &certificates);
+        let channel = tls_config(peer.port, mode, &certificates).build().unwrap();
+        let delivered = channel
+            .send(&sample_notification(NotificationStatus::Firing))
+            .await;
+        assert!(delivered.is_ok(), "{mode}: {delivered:?}");
+        assert_eq!(peer.messages().len(), 1, "{mode}");
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_refused() {
+    let certificates = TestCertificates::create();
+    let peer = SmtpPeer::start_with_tls("tls", &certificates);
+    let channel = email_config(peer.port, "tls", None).build().unwrap();
+    let error = channel
+        .send(&sample_notification(NotificationStatus::Firing))
+        .await
+        .unwrap_err();
+    assert!(peer.messages().is_empty(), "{error}");
 }

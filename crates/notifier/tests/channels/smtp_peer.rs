@@ -20,6 +20,27 @@ fn workspace_root() -> PathBuf {
 impl SmtpPeer {
     /// Starts the sink; with `credentials`, the server requires AUTH with them.
     pub fn start(credentials: Option<(&str, &str)>) -> SmtpPeer {
+        SmtpPeer::start_with_arguments(credentials, &[])
+    }
+
+    /// Starts the sink speaking TLS (`mode` is `starttls` or `tls`) with a certificate for
+    /// 127.0.0.1 issued by the CA in `certificates`.
+    pub fn start_with_tls(mode: &str, certificates: &TestCertificates) -> SmtpPeer {
+        let arguments = [
+            "--tls-mode".to_string(),
+            mode.to_string(),
+            "--cert".to_string(),
+            certificates.server_certificate().display().to_string(),
+            "--key".to_string(),
+            certificates.server_key().display().to_string(),
+        ];
+        SmtpPeer::start_with_arguments(None, &arguments)
+    }
+
+    fn start_with_arguments(
+        credentials: Option<(&str, &str)>,
+        extra_arguments: &[String],
+    ) -> SmtpPeer {
         let python = workspace_root().join(".venv/bin/python");
         let has_aiosmtpd = python.exists()
             && Command::new(&python)
@@ -37,7 +58,7 @@ impl SmtpPeer {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/smtp_sink.py");
         let mut command = Command::new(&python);
         command
-            .args(["-W", "ignore::DeprecationWarning"])
+            .args(["-W", "ignore"])
             .arg(script)
             .args(["--port", &port.to_string()])
             .arg("--dir")
@@ -45,6 +66,7 @@ impl SmtpPeer {
         if let Some((username, password)) = credentials {
             command.args(["--username", username, "--password", password]);
         }
+        command.args(extra_arguments);
         let process = command.spawn().unwrap();
         let peer = SmtpPeer {
             port,
@@ -126,4 +148,98 @@ impl Drop for SmtpPeer {
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
+}
+
+/// A throwaway CA and a server certificate for 127.0.0.1 it issued, made with `openssl`.
+pub struct TestCertificates {
+    directory: tempfile::TempDir,
+}
+
+impl TestCertificates {
+    pub fn create() -> TestCertificates {
+        let directory = tempfile::tempdir().unwrap();
+        let path = |name: &str| directory.path().join(name).display().to_string();
+        std::fs::write(
+            path("server.ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        let ec_key = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        run_openssl(&[
+            &["req", "-x509"],
+            &ec_key[..],
+            &[
+                "-keyout",
+                &path("ca.key"),
+                "-out",
+                &path("ca.pem"),
+                "-days",
+                "1",
+                "-subj",
+                "/CN=Detectviz Test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ]);
+        run_openssl(&[
+            &["req"],
+            &ec_key[..],
+            &[
+                "-keyout",
+                &path("server.key"),
+                "-out",
+                &path("server.csr"),
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]);
+        run_openssl(&[&[
+            "x509",
+            "-req",
+            "-in",
+            &path("server.csr"),
+            "-CA",
+            &path("ca.pem"),
+            "-CAkey",
+            &path("ca.key"),
+            "-CAcreateserial",
+            "-out",
+            &path("server.pem"),
+            "-days",
+            "1",
+            "-extfile",
+            &path("server.ext"),
+        ]]);
+        TestCertificates { directory }
+    }
+
+    pub fn ca_certificate(&self) -> PathBuf {
+        self.directory.path().join("ca.pem")
+    }
+
+    fn server_certificate(&self) -> PathBuf {
+        self.directory.path().join("server.pem")
+    }
+
+    fn server_key(&self) -> PathBuf {
+        self.directory.path().join("server.key")
+    }
+}
+
+fn run_openssl(argument_groups: &[&[&str]]) {
+    let arguments: Vec<&str> = argument_groups.concat();
+    let output = Command::new("openssl").args(&arguments).output().unwrap();
+    assert!(
+        output.status.success(),
+        "openssl {arguments:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

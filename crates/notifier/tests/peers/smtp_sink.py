@@ -4,7 +4,8 @@ Runs an aiosmtpd server on 127.0.0.1:<port>. Every accepted message is written t
 message-NNNN.eml (raw) and message-NNNN.json (envelope, decoded subject, text and html parts).
 The reply to DATA is read from <dir>/answer on each message ("250" when the file is absent), so
 a test can make the server refuse messages. With --username/--password, AUTH is required (also
-without TLS). Writes <dir>/ready once it accepts connections; stops on SIGTERM.
+without TLS). With --tls-mode starttls|tls and --cert/--key, the server requires STARTTLS or
+speaks TLS from the first byte. Writes <dir>/ready once it accepts connections; stops on SIGTERM.
 """
 
 import argparse
@@ -13,6 +14,7 @@ import email.policy
 import json
 import os
 import signal
+import ssl
 import threading
 
 from aiosmtpd.controller import Controller
@@ -70,6 +72,9 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--username")
     parser.add_argument("--password")
+    parser.add_argument("--tls-mode", choices=["starttls", "tls"])
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     arguments = parser.parse_args()
     options = {}
     if arguments.username:
@@ -78,6 +83,13 @@ def main():
             "auth_required": True,
             "auth_require_tls": False,
         }
+    if arguments.tls_mode:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(arguments.cert, arguments.key)
+        if arguments.tls_mode == "starttls":
+            options.update({"tls_context": context, "require_starttls": True})
+        else:
+            options["ssl_context"] = context
     controller = Controller(Sink(arguments.dir), hostname="127.0.0.1", port=arguments.port, **options)
     controller.start()
     with open(os.path.join(arguments.dir, "ready"), "w") as ready_file:
