@@ -1,5 +1,6 @@
 //! Webhook channel: POSTs the Prometheus Alertmanager v4 webhook body (`"version": "4"`), so
-//! anything that accepts Alertmanager webhooks accepts Detectviz notifications.
+//! anything that accepts Alertmanager webhooks accepts Detectviz notifications; or, with
+//! `body_format = "grafana"`, Grafana's webhook contact point body (`"version": "1"`).
 //!
 //! Options: extra headers, bearer or basic auth, an HMAC-SHA256 signature of the exact body
 //! (`X-Detectviz-Signature: sha256=<hex>` by default), and `max_alerts` (alerts beyond it are
@@ -11,12 +12,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::channel::http::{build_client, parse_peer_url, status_error, transport_error};
 use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError};
-use crate::notification::{Notification, NotificationAlert};
+use crate::notification::{Notification, NotificationAlert, NotificationStatus};
+use crate::render::{Language, render_text_body, render_title};
 use crate::secret::Secret;
 
 /// The sample configuration, checked by the tests.
@@ -33,6 +36,12 @@ pub struct WebhookConfig {
     pub name: String,
     /// The receiver's URL; secret because URLs often carry tokens.
     pub url: Secret,
+    /// `alertmanager` (default, v4 body) or `grafana` (Grafana webhook v1 body).
+    #[serde(default)]
+    pub body_format: WebhookBodyFormat,
+    /// Language of the Grafana body's `title` and `message`.
+    #[serde(default)]
+    pub language: Language,
     /// Extra request headers; values are secret because they often carry API keys.
     #[serde(default)]
     pub headers: BTreeMap<String, Secret>,
@@ -48,6 +57,15 @@ pub struct WebhookConfig {
     pub bearer_token: Option<Secret>,
     #[serde(default)]
     pub basic_auth: Option<BasicAuth>,
+}
+
+/// Which receiver's body shape the webhook sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookBodyFormat {
+    #[default]
+    Alertmanager,
+    Grafana,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -67,6 +85,8 @@ pub struct Webhook {
     url: reqwest::Url,
     peer: String,
     headers: Vec<(HeaderName, HeaderValue)>,
+    body_format: WebhookBodyFormat,
+    language: Language,
     max_alerts: usize,
     signature: Option<(HeaderName, Secret)>,
     client: reqwest::Client,
@@ -115,6 +135,8 @@ impl Webhook {
             url,
             peer,
             headers,
+            body_format: config.body_format,
+            language: config.language,
             max_alerts: config.max_alerts,
             signature,
             client: build_client(name)?,
@@ -125,11 +147,20 @@ impl Webhook {
         &self,
         notification: &Notification,
     ) -> Result<Delivered, ChannelError> {
-        let body = serde_json::to_vec(&alertmanager_message(notification, self.max_alerts))
-            .map_err(|error| ChannelError::InvalidMessage {
-                channel: self.name.clone(),
-                reason: error.to_string(),
-            })?;
+        let body = match self.body_format {
+            WebhookBodyFormat::Alertmanager => {
+                serde_json::to_vec(&alertmanager_message(notification, self.max_alerts))
+            }
+            WebhookBodyFormat::Grafana => serde_json::to_vec(&grafana_message(
+                notification,
+                self.max_alerts,
+                self.language,
+            )),
+        }
+        .map_err(|error| ChannelError::InvalidMessage {
+            channel: self.name.clone(),
+            reason: error.to_string(),
+        })?;
         let mut request = self
             .client
             .post(self.url.clone())
@@ -228,6 +259,43 @@ pub fn alertmanager_message(
             .map(alertmanager_alert)
             .collect(),
     }
+}
+
+/// Grafana's webhook contact point body (`"version": "1"`): the v4 body plus `orgId`, `title`,
+/// `state` (`alerting` or `ok`), `message`, and per alert the URL fields (empty: Detectviz has
+/// no dashboards or panels of Grafana's kind), `values` and `valueString`.
+pub fn grafana_message(
+    notification: &Notification,
+    max_alerts: usize,
+    language: Language,
+) -> Value {
+    let mut body = serde_json::to_value(alertmanager_message(notification, max_alerts))
+        .expect("the v4 body is plain json");
+    body["version"] = json!("1");
+    body["orgId"] = json!(1);
+    body["title"] = json!(render_title(notification, language));
+    body["message"] = json!(render_text_body(notification, language));
+    body["state"] = match notification.status {
+        NotificationStatus::Firing => json!("alerting"),
+        NotificationStatus::Resolved => json!("ok"),
+    };
+    let Some(alerts) = body["alerts"].as_array_mut() else {
+        return body;
+    };
+    for (alert_body, alert) in alerts.iter_mut().zip(&notification.alerts) {
+        alert_body["silenceURL"] = json!("");
+        alert_body["dashboardURL"] = json!("");
+        alert_body["panelURL"] = json!("");
+        alert_body["values"] = match alert.value {
+            Some(value) => json!({ "A": value }),
+            None => json!({}),
+        };
+        alert_body["valueString"] = match alert.value {
+            Some(value) => json!(format!("[ var='A' labels={{}} value={value} ]")),
+            None => json!(""),
+        };
+    }
+    body
 }
 
 fn alertmanager_alert(alert: &NotificationAlert) -> AlertmanagerAlert<'_> {

@@ -73,6 +73,34 @@ fn max_alerts_truncates_and_counts() {
 }
 
 #[test]
+fn the_grafana_body_is_the_v4_body_plus_grafana_fields() {
+    let notification = sample_notification(NotificationStatus::Firing);
+    let body = grafana_message(&notification, 0, Language::En);
+    assert_eq!(body["version"], "1");
+    assert_eq!(body["orgId"], 1);
+    assert_eq!(body["state"], "alerting");
+    assert_eq!(body["status"], "firing");
+    assert_eq!(body["title"], "[FIRING:2] Critical SpindleTemperatureHigh");
+    assert!(body["message"].as_str().unwrap().starts_with("[FIRING:2]"));
+    assert_eq!(
+        body["groupKey"],
+        "{}:{alertname=\"SpindleTemperatureHigh\"}"
+    );
+    let alert = &body["alerts"][0];
+    assert_eq!(alert["values"], json!({"A": 92.5}));
+    assert_eq!(alert["valueString"], "[ var='A' labels={} value=92.5 ]");
+    assert_eq!(alert["silenceURL"], "");
+    assert_eq!(alert["fingerprint"], "a1c3e5f7a9b1c3e5");
+    let resolved = grafana_message(
+        &sample_notification(NotificationStatus::Resolved),
+        0,
+        Language::ZhTw,
+    );
+    assert_eq!(resolved["state"], "ok");
+    assert_eq!(resolved["title"], "[已恢復:2] 嚴重 SpindleTemperatureHigh");
+}
+
+#[test]
 fn the_signature_is_hmac_sha256_hex() {
     // RFC 4231, test case 2.
     assert_eq!(

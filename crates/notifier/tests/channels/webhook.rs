@@ -115,3 +115,24 @@ fn the_sample_config_builds() {
     let config: ChannelConfig = toml::from_str(SAMPLE_CONFIG).unwrap();
     assert_eq!(config.build().unwrap().name(), "mes-webhook");
 }
+
+#[tokio::test]
+async fn the_grafana_body_format_reaches_the_receiver() {
+    let peer = HttpPeer::start("").await;
+    let extra = "body_format = \"grafana\"\nlanguage = \"en\"";
+    let channel = webhook_config(&peer.url("/grafana"), extra)
+        .build()
+        .unwrap();
+    channel
+        .send(&sample_notification(NotificationStatus::Resolved))
+        .await
+        .unwrap();
+    let body = peer.last_request().json();
+    assert_eq!(body["version"], "1");
+    assert_eq!(body["state"], "ok");
+    assert_eq!(
+        body["title"],
+        "[RESOLVED:2] Critical SpindleTemperatureHigh"
+    );
+    assert_eq!(body["alerts"][1]["values"]["A"], 86.0);
+}
