@@ -192,17 +192,30 @@ pub fn render_html_body(notification: &Notification, language: Language) -> Stri
     html
 }
 
-/// `text` cut to at most `max_chars` characters (Unicode scalar values), ending with the
-/// language's visible marker when anything was cut.
+/// `text` cut to at most `max_chars` characters, ending with the language's visible marker when
+/// anything was cut. Characters are counted as UTF-16 code units (an emoji outside the basic
+/// plane counts twice), the stricter of the ways LINE and Slack count, so the result fits both.
 pub fn truncate_with_marker(text: &str, max_chars: usize, language: Language) -> String {
-    if text.chars().count() <= max_chars {
+    if utf16_length(text) <= max_chars {
         return text.to_string();
     }
     let marker = truncation_marker(language);
-    let kept_chars = max_chars.saturating_sub(marker.chars().count());
-    let mut truncated: String = text.chars().take(kept_chars).collect();
+    let budget = max_chars.saturating_sub(utf16_length(marker));
+    let mut truncated = String::new();
+    let mut used = 0;
+    for character in text.chars() {
+        used += character.len_utf16();
+        if used > budget {
+            break;
+        }
+        truncated.push(character);
+    }
     truncated.push_str(marker);
     truncated
+}
+
+fn utf16_length(text: &str) -> usize {
+    text.chars().map(char::len_utf16).sum()
 }
 
 fn format_time(time: chrono::DateTime<chrono::Utc>) -> String {

@@ -73,3 +73,11 @@ fn truncation_counts_characters_and_shows_a_marker() {
     assert_eq!(cut.chars().count(), 30);
     assert!(cut.ends_with("…（內容過長，已截斷）"));
 }
+
+#[test]
+fn truncation_counts_emoji_outside_the_basic_plane_twice() {
+    let cut = truncate_with_marker(&"🔥".repeat(100), 20, Language::En);
+    assert!(cut.ends_with("… (truncated)"));
+    assert!(cut.encode_utf16().count() <= 20, "{cut}");
+    assert_eq!(cut.chars().count(), 3 + "… (truncated)".chars().count());
+}

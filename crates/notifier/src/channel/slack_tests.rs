@@ -64,7 +64,7 @@ fn long_texts_and_many_alerts_stay_within_slack_limits() {
     let blocks = message["blocks"].as_array().unwrap();
     assert_eq!(blocks.len(), MAX_BLOCKS);
     let header = blocks[0]["text"]["text"].as_str().unwrap();
-    assert_eq!(header.chars().count(), MAX_HEADER_CHARS);
+    assert_eq!(header.encode_utf16().count(), MAX_HEADER_CHARS);
     assert!(header.ends_with("… (truncated)"));
     for block in blocks.iter().filter(|block| block["type"] == "section") {
         if let Some(text) = block["text"]["text"].as_str() {
