@@ -11,7 +11,7 @@ pub mod http_metrics;
 pub mod ingest_pipeline;
 pub mod process_metrics;
 pub mod routes;
-pub mod rule_files;
+pub mod rule_set;
 pub mod server;
 pub mod state;
 pub mod telemetry;

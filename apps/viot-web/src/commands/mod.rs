@@ -16,7 +16,7 @@ use crate::config::{
 };
 use crate::health::HealthRegistry;
 use crate::ingest_pipeline::IngestPipeline;
-use crate::rule_files::load_rule_files;
+use crate::rule_set::load_rule_set;
 use crate::state::AppState;
 use crate::telemetry::{LogLevelControl, init_logging, prometheus};
 use alert::runner::AlertRunner;
@@ -106,7 +106,8 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     accounts::bootstrap_first_start(&store).await?;
     let bus = eventbus::connect(&config.bus).await?;
     let shutdown = eventbus::CancellationToken::new();
-    let (ingest, alerts) = start_ingest_and_alerting(&config, &bus, shutdown.clone())?;
+    let (ingest, alerts) =
+        start_ingest_and_alerting(&config, &bus, &store, shutdown.clone()).await?;
     let health = HealthRegistry::default();
     register_health_checks(&health, &store, &bus);
 
@@ -116,7 +117,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         reason: error.to_string(),
     })?;
     spawn_log_level_follower(&config_handle, log_control);
-    spawn_rule_file_follower(&config_handle, alerts.clone());
+    spawn_rule_file_follower(&config_handle, store.clone(), alerts.clone());
 
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
@@ -152,12 +153,16 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
 
 /// Starts the alert runner (rules from `[alert] rules_files`) and the ingest pipeline that
 /// feeds it; both stop when `shutdown` is cancelled.
-pub fn start_ingest_and_alerting(
+pub async fn start_ingest_and_alerting(
     config: &Config,
     bus: &eventbus::EventBus,
+    store: &store::Store,
     shutdown: eventbus::CancellationToken,
 ) -> Result<(Arc<IngestPipeline>, Arc<AlertRunner>), CommandError> {
-    let rules = load_rule_files(&config.alert.rules_files).map_err(CommandError::Usage)?;
+    let rules = load_rule_set(&config.alert.rules_files, store)
+        .await
+        .map_err(CommandError::Usage)?;
+    spawn_recorder(bus, store, shutdown.clone());
     let alerts = AlertRunner::new(bus.clone(), rules);
     let (sample_sender, sample_receiver) = tokio::sync::mpsc::channel(256);
     alerts.spawn(
@@ -170,14 +175,29 @@ pub fn start_ingest_and_alerting(
     Ok((Arc::new(ingest), alerts))
 }
 
-/// Reloads the rule files whenever a new configuration is applied; a bad file keeps the
+/// Makes every alert transition durable in the store (group `recorder` on `dv:alerts`).
+fn spawn_recorder(
+    bus: &eventbus::EventBus,
+    store: &store::Store,
+    shutdown: eventbus::CancellationToken,
+) {
+    let (bus, store) = (bus.clone(), store.clone());
+    let consumer = format!("recorder-{}", std::process::id());
+    tokio::spawn(async move {
+        if let Err(error) = alert::recorder::run_recorder(bus, store, &consumer, shutdown).await {
+            tracing::error!(%error, "the alert recorder stopped");
+        }
+    });
+}
+
+/// Reloads the rules whenever a new configuration is applied; a bad rule file keeps the
 /// running rules and is logged.
-fn spawn_rule_file_follower(config: &ConfigHandle, alerts: Arc<AlertRunner>) {
+fn spawn_rule_file_follower(config: &ConfigHandle, store: store::Store, alerts: Arc<AlertRunner>) {
     let mut changes = config.subscribe();
     tokio::spawn(async move {
         while changes.changed().await.is_ok() {
             let files = changes.borrow_and_update().alert.rules_files.clone();
-            match load_rule_files(&files) {
+            match load_rule_set(&files, &store).await {
                 Ok(rules) => {
                     tracing::info!(rules = rules.len(), "alert rules reloaded");
                     alerts.set_rules(rules);

@@ -1,12 +1,14 @@
 //! HTTP routes, one module per feature; each adds its routes, with their access, to the book.
 
 pub mod alertmanager;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod book;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
+pub mod rules;
 pub mod tokens;
 pub mod users;
 
@@ -20,6 +22,8 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = auth::add_routes(book);
     let book = ingest::add_routes(book);
     let book = alertmanager::add_routes(book);
+    let book = alerts::add_routes(book);
+    let book = rules::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     audit::add_routes(book)

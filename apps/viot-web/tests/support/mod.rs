@@ -27,8 +27,10 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
     let (ingest, alerts) = viot_web::commands::start_ingest_and_alerting(
         &config,
         &bus,
+        &store,
         eventbus::CancellationToken::new(),
     )
+    .await
     .unwrap();
     let health = HealthRegistry::default();
     viot_web::commands::register_health_checks(&health, &store, &bus);
