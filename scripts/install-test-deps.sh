@@ -8,6 +8,8 @@ declare -A debian_packages=(
   [redis-server]=redis-server        # the bus's Redis restart test starts its own server
   [redis-benchmark]=redis-tools      # peer figure in `make bench`
   [influxd]=influxdb                 # ingest forwarding test
+  [prometheus]=prometheus            # Alertmanager API end-to-end test (Prometheus pushes alerts)
+  [openssl]=openssl                  # the notifier's TLS tests make a throwaway CA
 )
 
 missing=()
@@ -21,6 +23,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get -o DPkg::Lock::Timeout=300 update -qq
   apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Python test peers (aiosmtpd, ...) in the repository's own virtualenv.
+repository_root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$repository_root/.venv"
+requirements=(crates/notifier/tests/peers/requirements.txt)
+if [ ! -x "$venv/bin/python" ]; then
+  echo "install-test-deps: creating $venv"
+  python3 -m venv "$venv"
+fi
+for requirement_file in "${requirements[@]}"; do
+  stamp="$venv/.installed-$(echo "$requirement_file" | tr '/' '_')"
+  if [ ! -f "$stamp" ] || [ "$repository_root/$requirement_file" -nt "$stamp" ]; then
+    echo "install-test-deps: pip install -r $requirement_file"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$repository_root/$requirement_file"
+    touch "$stamp"
+  fi
+done
 
 # The shared services the tests use are started by the machine, never by us: check them.
 check_port() {
