@@ -5,7 +5,8 @@
 //! (`migrations/sqlite`, `migrations/mysql`), and repositories hang off the store:
 //! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
 //! `store.sessions()`, and for alerting `store.alert_rules()`, `store.alerts()`,
-//! `store.alert_events()`, `store.silences()` (rules and matchers as JSON documents the alert
+//! `store.alert_events()`, `store.silences()`, and for the notifier `store.contacts()` and
+//! `store.notifications()` (rules and matchers as JSON documents the alert
 //! crate (de)serializes; the store does not depend on it). SQL is portable between the two
 //! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
@@ -21,8 +22,10 @@ pub mod alert_rules;
 pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
+pub mod contacts;
 pub mod database_url;
 pub mod error;
+pub mod notifications;
 pub mod sessions;
 pub mod settings;
 pub mod silences;
@@ -37,8 +40,12 @@ pub use alert_rules::{AlertRuleRecord, AlertRuleSource, AlertRules, NewAlertRule
 pub use alerts::{AlertAcknowledgement, AlertFilter, AlertRecord, AlertStateRecord, Alerts};
 pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
+pub use contacts::{ContactRecord, Contacts, NewContact};
 pub use database_url::{Backend, redact_url};
 pub use error::StoreError;
+pub use notifications::{
+    DeliveryStatus, NewNotification, NotificationClaim, NotificationRecord, Notifications,
+};
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};

@@ -15,7 +15,9 @@ use crate::alert_rules::AlertRules;
 use crate::alerts::Alerts;
 use crate::api_tokens::ApiTokens;
 use crate::audit::AuditLog;
+use crate::contacts::Contacts;
 use crate::database_url::{Backend, prepare_sqlite_url, redact_url};
+use crate::notifications::Notifications;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::silences::Silences;
@@ -183,6 +185,14 @@ impl Store {
 
     pub fn silences(&self) -> Silences<'_> {
         Silences::new(self)
+    }
+
+    pub fn contacts(&self) -> Contacts<'_> {
+        Contacts::new(self)
+    }
+
+    pub fn notifications(&self) -> Notifications<'_> {
+        Notifications::new(self)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

@@ -1,0 +1,331 @@
+//! The `notifications` repository: the notifier's durable outbox and delivery record.
+//!
+//! One row per (idempotency key): the notifier creates it with [`Notifications::claim_or_create`]
+//! before it acknowledges the alert event, so a redelivered event finds the row and sends
+//! nothing new. A row moves `pending → sending → sent`, or `sending → retrying → sending ...`,
+//! or ends `failed`. [`Notifications::begin_attempt`] is a conditional update, so only one
+//! caller owns a send; rows left in `sending` by a crash are put back with
+//! [`Notifications::requeue_sending`] when the notifier starts.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::database_url::Backend;
+use crate::{Store, StoreError};
+
+/// Where a notification is in its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+    Retrying,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Retrying => "retrying",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeliveryStatus> {
+        match text {
+            "pending" => Some(DeliveryStatus::Pending),
+            "sending" => Some(DeliveryStatus::Sending),
+            "sent" => Some(DeliveryStatus::Sent),
+            "failed" => Some(DeliveryStatus::Failed),
+            "retrying" => Some(DeliveryStatus::Retrying),
+            _ => None,
+        }
+    }
+
+    /// `sent` and `failed` never change again.
+    pub fn is_final(self) -> bool {
+        matches!(self, DeliveryStatus::Sent | DeliveryStatus::Failed)
+    }
+}
+
+/// What `Notifications::claim_or_create` needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewNotification {
+    pub idempotency_key: String,
+    pub group_key: String,
+    pub receiver: String,
+    pub channel: String,
+    pub payload: serde_json::Value,
+    /// When the row may be sent first (the group's `group_wait`); `None`: now.
+    pub next_attempt_at_ms: Option<i64>,
+    pub now_ms: i64,
+}
+
+/// A stored notification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationRecord {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub group_key: String,
+    pub receiver: String,
+    pub channel: String,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub payload: serde_json::Value,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub next_attempt_at_ms: Option<i64>,
+}
+
+/// What `claim_or_create` found or made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationClaim {
+    pub record: NotificationRecord,
+    /// True when this call inserted the row; false when the key was already there.
+    pub created: bool,
+}
+
+impl NotificationClaim {
+    /// The key was already delivered: nothing must be sent again.
+    pub fn already_sent(&self) -> bool {
+        self.record.status == DeliveryStatus::Sent
+    }
+}
+
+macro_rules! select_notifications {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, idempotency_key, group_key, receiver, channel, status, attempts, ",
+            "last_error, provider_message_id, payload, created_at, updated_at, next_attempt_at ",
+            "FROM notifications ",
+            $tail
+        )
+    };
+}
+
+const SQLITE_INSERT_IF_NEW: &str = "INSERT INTO notifications \
+     (idempotency_key, group_key, receiver, channel, status, attempts, payload, created_at, \
+     updated_at, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) \
+     ON CONFLICT (idempotency_key) DO NOTHING";
+
+const MYSQL_INSERT_IF_NEW: &str = "INSERT IGNORE INTO notifications \
+     (idempotency_key, group_key, receiver, channel, status, attempts, payload, created_at, \
+     updated_at, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)";
+
+/// Repository over the `notifications` table; get it with [`Store::notifications`].
+pub struct Notifications<'store> {
+    store: &'store Store,
+}
+
+impl<'store> Notifications<'store> {
+    pub(crate) fn new(store: &'store Store) -> Self {
+        Notifications { store }
+    }
+
+    /// Inserts a `pending` row for the key unless one exists, and returns the row either way.
+    pub async fn claim_or_create(
+        &self,
+        notification: &NewNotification,
+    ) -> Result<NotificationClaim, StoreError> {
+        let insert = match self.store.backend() {
+            Backend::Sqlite => SQLITE_INSERT_IF_NEW,
+            Backend::MySql => MYSQL_INSERT_IF_NEW,
+        };
+        let result = sqlx::query(insert)
+            .bind(&notification.idempotency_key)
+            .bind(&notification.group_key)
+            .bind(&notification.receiver)
+            .bind(&notification.channel)
+            .bind(notification.payload.to_string())
+            .bind(notification.now_ms)
+            .bind(notification.now_ms)
+            .bind(notification.next_attempt_at_ms)
+            .execute(self.store.pool())
+            .await?;
+        let record = self
+            .get_by_key(&notification.idempotency_key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("notification {:?}", notification.idempotency_key),
+            })?;
+        Ok(NotificationClaim {
+            record,
+            created: result.rows_affected() == 1,
+        })
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Option<NotificationRecord>, StoreError> {
+        let row = sqlx::query(select_notifications!("WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(self.store.pool())
+            .await?;
+        row.as_ref().map(notification_from_row).transpose()
+    }
+
+    pub async fn get_by_key(&self, key: &str) -> Result<Option<NotificationRecord>, StoreError> {
+        let row = sqlx::query(select_notifications!("WHERE idempotency_key = ?"))
+            .bind(key)
+            .fetch_optional(self.store.pool())
+            .await?;
+        row.as_ref().map(notification_from_row).transpose()
+    }
+
+    /// Rows in `status`, oldest first, at most `limit`.
+    pub async fn list_by_status(
+        &self,
+        status: DeliveryStatus,
+        limit: u32,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let rows = sqlx::query(select_notifications!(
+            "WHERE status = ? ORDER BY created_at, id LIMIT ?"
+        ))
+        .bind(status.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    /// The newest rows, any status, at most `limit` (the delivery-status view).
+    pub async fn list_recent(&self, limit: u32) -> Result<Vec<NotificationRecord>, StoreError> {
+        let rows = sqlx::query(select_notifications!(
+            "ORDER BY created_at DESC, id DESC LIMIT ?"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    /// `pending` and `retrying` rows whose `next_attempt_at` has come, oldest first.
+    pub async fn list_due(
+        &self,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let rows = sqlx::query(select_notifications!(
+            "WHERE status IN ('pending', 'retrying') \
+             AND (next_attempt_at IS NULL OR next_attempt_at <= ?) \
+             ORDER BY created_at, id LIMIT ?"
+        ))
+        .bind(now_ms)
+        .bind(i64::from(limit))
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    /// Moves a `pending` or `retrying` row to `sending` and counts the attempt. False when
+    /// the row is in another status (someone else owns it, or it is done).
+    pub async fn begin_attempt(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
+             updated_at = ? WHERE id = ? AND status IN ('pending', 'retrying')",
+        )
+        .bind(now_ms)
+        .bind(id)
+        .execute(self.store.pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// `sending → sent`, with the provider's message id when it gave one.
+    pub async fn mark_sent(
+        &self,
+        id: i64,
+        provider_message_id: Option<&str>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE notifications SET status = 'sent', provider_message_id = ?, \
+             last_error = NULL, next_attempt_at = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(provider_message_id)
+        .bind(now_ms)
+        .bind(id)
+        .execute(self.store.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// `sending → retrying`: tried again at `next_attempt_at_ms`.
+    pub async fn mark_retrying(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE notifications SET status = 'retrying', last_error = ?, \
+             next_attempt_at = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(error)
+        .bind(next_attempt_at_ms)
+        .bind(now_ms)
+        .bind(id)
+        .execute(self.store.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// `→ failed`, final.
+    pub async fn mark_failed(&self, id: i64, error: &str, now_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE notifications SET status = 'failed', last_error = ?, \
+             next_attempt_at = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(error)
+        .bind(now_ms)
+        .bind(id)
+        .execute(self.store.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Puts rows a crashed notifier left in `sending` back to `retrying`, due at `now_ms`;
+    /// returns how many. Call it once at start, before any send.
+    pub async fn requeue_sending(&self, now_ms: i64) -> Result<u64, StoreError> {
+        let result = sqlx::query(
+            "UPDATE notifications SET status = 'retrying', next_attempt_at = ?, updated_at = ? \
+             WHERE status = 'sending'",
+        )
+        .bind(now_ms)
+        .bind(now_ms)
+        .execute(self.store.pool())
+        .await?;
+        Ok(result.rows_affected())
+    }
+}
+
+fn notification_from_row(row: &AnyRow) -> Result<NotificationRecord, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let status_text: String = row.try_get("status")?;
+    let status = DeliveryStatus::parse(&status_text).ok_or_else(|| StoreError::Decode {
+        what: format!("notification {id} status"),
+        reason: format!("unknown status {status_text:?}"),
+    })?;
+    let payload_text: String = row.try_get("payload")?;
+    let payload = StoreError::parse_json(&payload_text, || format!("notification {id} payload"))?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(NotificationRecord {
+        id,
+        idempotency_key: row.try_get("idempotency_key")?,
+        group_key: row.try_get("group_key")?,
+        receiver: row.try_get("receiver")?,
+        channel: row.try_get("channel")?,
+        status,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        last_error: row.try_get("last_error")?,
+        provider_message_id: row.try_get("provider_message_id")?,
+        payload,
+        created_at_ms: row.try_get("created_at")?,
+        updated_at_ms: row.try_get("updated_at")?,
+        next_attempt_at_ms: row.try_get("next_attempt_at")?,
+    })
+}
