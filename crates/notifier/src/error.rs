@@ -1,4 +1,5 @@
-//! The notifier's errors: building a notification, building a channel, sending through one.
+//! The notifier's errors: building a notification, building a channel, sending through one,
+//! and running the pipeline.
 
 use std::time::Duration;
 
@@ -79,6 +80,30 @@ impl ChannelError {
         match self {
             ChannelError::HttpStatus { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+}
+
+/// The notification pipeline could not start or keep going.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifierError {
+    #[error("invalid notifier configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Channel(#[from] ConfigError),
+    #[error("notifier storage: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("notifier event bus: {0}")]
+    Bus(#[from] eventbus::BusError),
+}
+
+impl NotifierError {
+    /// Whether the same work may succeed later (the store or the bus was away).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            NotifierError::Store(error) => error.is_unavailable(),
+            NotifierError::Bus(error) => error.is_retryable(),
+            NotifierError::Config(_) | NotifierError::Channel(_) => false,
         }
     }
 }

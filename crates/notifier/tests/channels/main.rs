@@ -1,10 +1,12 @@
 //! Every channel against a real peer: aiosmtpd for email, local HTTP servers for Slack, LINE
-//! and the webhook. Each runs the family conformance test, then checks its exact wire shape.
+//! and the webhook. Each runs the family conformance test, then checks its exact wire shape;
+//! `pipeline` drives the notification pipeline and `run_notifier` against the same peers.
 
 mod conformance;
 mod email;
 mod http_peer;
 mod line;
+mod pipeline;
 mod slack;
 mod smtp_peer;
 mod webhook;

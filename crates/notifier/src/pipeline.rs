@@ -1,0 +1,388 @@
+//! The notification pipeline: route → mute → group → rate limit → send with retries →
+//! record, around the channels, with the store's `notifications` table as a durable outbox.
+//!
+//! [`Pipeline::enqueue`] runs for each alert transition: it drops what must not be notified,
+//! routes the rest, and writes one `pending` row per (group, receiver, channel, transition),
+//! keyed by an idempotency key and due when the group's timers allow. Once it returns, the
+//! work is durable and the bus entry may be acknowledged; a redelivered event finds its rows
+//! and adds nothing. [`Pipeline::deliver_due`] runs on a tick: it queues repeats, takes the
+//! due rows, groups them, marks them `sending`, sends one notification per group and marks
+//! them `sent`, `retrying` (with backoff) or `failed`. Rows a crash left in `sending` are
+//! requeued at start ([`Pipeline::resume`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use detectviz::AlertTransition;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use store::{NewNotification, NotificationRecord, Store};
+
+use crate::channel::Channel;
+use crate::config::NotifierConfig;
+use crate::error::NotifierError;
+use crate::group::{GroupId, GroupTimers, GroupTiming};
+use crate::mute::{DropReason, MuteContext};
+use crate::notification::{Notification, NotificationContext};
+use crate::retry::{RateLimiter, RetryDecision, random_jitter, retry_decision};
+use crate::route::route;
+
+/// Most due rows one delivery round takes.
+const DUE_BATCH: u32 = 500;
+
+/// What a `notifications` row carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxPayload {
+    pub group_labels: BTreeMap<String, String>,
+    pub transitions: Vec<AlertTransition>,
+}
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+    /// Groups left for a later round by the rate limit.
+    pub rate_limited: usize,
+}
+
+#[derive(Debug)]
+struct PipelineState {
+    timers: GroupTimers,
+    limiter: RateLimiter,
+}
+
+/// The pipeline: configuration, built channels, the store, and the in-memory timers.
+#[derive(Debug)]
+pub struct Pipeline {
+    config: NotifierConfig,
+    channels: HashMap<String, Box<dyn Channel>>,
+    store: Store,
+    state: Mutex<PipelineState>,
+}
+
+impl Pipeline {
+    /// Validates the configuration and builds every channel.
+    pub fn new(config: NotifierConfig, store: Store) -> Result<Pipeline, NotifierError> {
+        config.validate()?;
+        let mut channels = HashMap::new();
+        for channel_config in &config.channels {
+            channels.insert(channel_config.name().to_string(), channel_config.build()?);
+        }
+        let state = Mutex::new(PipelineState {
+            timers: GroupTimers::new(),
+            limiter: RateLimiter::new(config.rate_limit),
+        });
+        Ok(Pipeline {
+            config,
+            channels,
+            store,
+            state,
+        })
+    }
+
+    pub fn config(&self) -> &NotifierConfig {
+        &self.config
+    }
+
+    /// Puts rows a crashed run left in `sending` back in the queue; call once before sending.
+    pub async fn resume(&self, now_ms: i64) -> Result<u64, NotifierError> {
+        Ok(self.store.notifications().requeue_sending(now_ms).await?)
+    }
+
+    /// Makes one transition durable as pending notifications; returns how many rows it
+    /// created (0 when dropped, muted, or already queued by an earlier delivery).
+    pub async fn enqueue(
+        &self,
+        transition: &AlertTransition,
+        now_ms: i64,
+    ) -> Result<usize, NotifierError> {
+        if !transition.notify {
+            return Ok(0);
+        }
+        let mute = MuteContext::load(
+            &self.store,
+            &self.config.maintenance_windows,
+            &self.config.inhibit_rules,
+            now_ms,
+        )
+        .await?;
+        if let Some(reason) = mute.drop_reason(transition, now_ms) {
+            tracing::debug!(fingerprint = %transition.fingerprint, ?reason, "not notified");
+            return Ok(0);
+        }
+        let mut created = 0;
+        for matched in route(&self.config.route, &transition.labels) {
+            if !matched.is_active_at(now_ms) {
+                continue;
+            }
+            let group_key = matched.group_key(&transition.labels);
+            let payload = OutboxPayload {
+                group_labels: matched.group_labels(&transition.labels).0,
+                transitions: vec![transition.clone()],
+            };
+            for channel in self.config.channels_of(&matched.receiver) {
+                let group = GroupId {
+                    group_key: group_key.clone(),
+                    receiver: matched.receiver.clone(),
+                    channel: channel.clone(),
+                };
+                let due_at_ms =
+                    self.lock_state()
+                        .timers
+                        .schedule(&group, GroupTiming::from(&matched), now_ms);
+                let key = idempotency_key(&group, &transition_identity(transition));
+                if self
+                    .insert_row(&group, key, &payload, due_at_ms, now_ms)
+                    .await?
+                {
+                    created += 1;
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    /// One delivery round at `now_ms`: queues repeats, then sends every due group.
+    pub async fn deliver_due(&self, now_ms: i64) -> Result<DeliveryReport, NotifierError> {
+        self.enqueue_repeats(now_ms).await?;
+        let due = self
+            .store
+            .notifications()
+            .list_due(now_ms, DUE_BATCH)
+            .await?;
+        let mut groups: BTreeMap<GroupId, Vec<NotificationRecord>> = BTreeMap::new();
+        for record in due {
+            let group = GroupId {
+                group_key: record.group_key.clone(),
+                receiver: record.receiver.clone(),
+                channel: record.channel.clone(),
+            };
+            groups.entry(group).or_default().push(record);
+        }
+        let mut report = DeliveryReport::default();
+        for (group, records) in groups {
+            self.deliver_group(&group, records, now_ms, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    async fn deliver_group(
+        &self,
+        group: &GroupId,
+        records: Vec<NotificationRecord>,
+        now_ms: i64,
+        report: &mut DeliveryReport,
+    ) -> Result<(), NotifierError> {
+        let notifications = self.store.notifications();
+        let Some(channel) = self.channels.get(&group.channel) else {
+            for record in &records {
+                notifications
+                    .mark_failed(record.id, "the channel is no longer configured", now_ms)
+                    .await?;
+                report.failed += 1;
+            }
+            return Ok(());
+        };
+        if self
+            .lock_state()
+            .limiter
+            .try_acquire(&group.channel, now_ms)
+            .is_err()
+        {
+            report.rate_limited += 1;
+            return Ok(());
+        }
+        let mut owned = Vec::new();
+        for record in records {
+            if notifications.begin_attempt(record.id, now_ms).await? {
+                owned.push(record);
+            }
+        }
+        let group_labels = owned
+            .first()
+            .and_then(|record| serde_json::from_value::<OutboxPayload>(record.payload.clone()).ok())
+            .map(|payload| payload.group_labels)
+            .unwrap_or_default();
+        let Some(notification) = self.build_notification(group, &group_labels, &owned) else {
+            return Ok(());
+        };
+        match channel.send(&notification).await {
+            Ok(delivered) => {
+                for record in &owned {
+                    notifications
+                        .mark_sent(record.id, delivered.provider_message_id.as_deref(), now_ms)
+                        .await?;
+                    report.sent += 1;
+                }
+                let transitions = payload_transitions(&owned);
+                self.lock_state()
+                    .timers
+                    .record_sent(group, &group_labels, &transitions, now_ms);
+            }
+            Err(error) => {
+                let message = error.to_string();
+                tracing::warn!(channel = %group.channel, error = %message, "notification failed");
+                for record in &owned {
+                    let attempts = record.attempts.saturating_add(1);
+                    match retry_decision(&self.config.retry, &error, attempts, random_jitter()) {
+                        RetryDecision::RetryAfter(delay) => {
+                            let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+                            notifications
+                                .mark_retrying(
+                                    record.id,
+                                    &message,
+                                    now_ms.saturating_add(delay_ms),
+                                    now_ms,
+                                )
+                                .await?;
+                            report.retrying += 1;
+                        }
+                        RetryDecision::GiveUp => {
+                            notifications
+                                .mark_failed(record.id, &message, now_ms)
+                                .await?;
+                            report.failed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The group's notification: the rows' transitions plus its other alerts still firing.
+    fn build_notification(
+        &self,
+        group: &GroupId,
+        group_labels: &BTreeMap<String, String>,
+        records: &[NotificationRecord],
+    ) -> Option<Notification> {
+        if records.is_empty() {
+            return None;
+        }
+        let mut transitions = self.lock_state().timers.firing_alerts(group);
+        transitions.extend(payload_transitions(records));
+        let context = NotificationContext {
+            group_key: group.group_key.clone(),
+            receiver: group.receiver.clone(),
+            group_labels: group_labels.clone(),
+            external_url: self.config.external_url.clone(),
+        };
+        Notification::from_transitions(context, &transitions).ok()
+    }
+
+    /// Queues a repeat row for each still-firing group past its `repeat_interval`, leaving
+    /// out alerts muted or acknowledged since.
+    async fn enqueue_repeats(&self, now_ms: i64) -> Result<(), NotifierError> {
+        let repeats = self.lock_state().timers.due_repeats(now_ms);
+        if repeats.is_empty() {
+            return Ok(());
+        }
+        let mute = MuteContext::load(
+            &self.store,
+            &self.config.maintenance_windows,
+            &self.config.inhibit_rules,
+            now_ms,
+        )
+        .await?;
+        for repeat in repeats {
+            let firing: Vec<AlertTransition> = repeat
+                .firing
+                .into_iter()
+                .filter(|transition| {
+                    !matches!(
+                        mute.drop_reason(transition, now_ms),
+                        Some(DropReason::Muted(_) | DropReason::Acknowledged { .. })
+                    )
+                })
+                .collect();
+            if firing.is_empty() {
+                continue;
+            }
+            let identity = format!("repeat\0{}", repeat.last_sent_ms);
+            let key = idempotency_key(&repeat.group, &identity);
+            let payload = OutboxPayload {
+                group_labels: repeat.group_labels,
+                transitions: firing,
+            };
+            self.insert_row(&repeat.group, key, &payload, now_ms, now_ms)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_row(
+        &self,
+        group: &GroupId,
+        idempotency_key: String,
+        payload: &OutboxPayload,
+        due_at_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, NotifierError> {
+        let claim = self
+            .store
+            .notifications()
+            .claim_or_create(&NewNotification {
+                idempotency_key,
+                group_key: group.group_key.clone(),
+                receiver: group.receiver.clone(),
+                channel: group.channel.clone(),
+                payload: serde_json::to_value(payload).expect("an outbox payload serialises"),
+                next_attempt_at_ms: Some(due_at_ms),
+                now_ms,
+            })
+            .await?;
+        Ok(claim.created)
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, PipelineState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn transition_identity(transition: &AlertTransition) -> String {
+    format!(
+        "{}\0{}\0{}",
+        transition.fingerprint,
+        transition.kind.as_str(),
+        transition.at_ms
+    )
+}
+
+/// Stable per (group key, receiver, channel, what is notified): a redelivered event maps to
+/// the row it created the first time.
+pub fn idempotency_key(group: &GroupId, identity: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        group.group_key.as_str(),
+        group.receiver.as_str(),
+        group.channel.as_str(),
+        identity,
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hasher.finalize()[..16]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn payload_transitions(records: &[NotificationRecord]) -> Vec<AlertTransition> {
+    records
+        .iter()
+        .filter_map(|record| {
+            serde_json::from_value::<OutboxPayload>(record.payload.clone())
+                .map_err(|error| {
+                    tracing::warn!(notification = record.id, %error, "unreadable outbox payload");
+                })
+                .ok()
+        })
+        .flat_map(|payload| payload.transitions)
+        .collect()
+}
