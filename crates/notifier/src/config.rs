@@ -25,6 +25,9 @@ use crate::channel::ChannelConfig;
 use crate::error::NotifierError;
 use crate::route::{RouteConfig, receivers_named};
 
+/// The `[notifier]` section with every key and a comment, for `conf/detectviz.conf`.
+pub const SAMPLE_CONFIG: &str = include_str!("../notifier.sample.toml");
+
 /// The whole `[notifier]` section.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -186,6 +189,24 @@ mod tests {
         target_matchers = [{ name = "alertname", op = "=", value = "PortDown" }]
         equal = ["device"]
     "#;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Sample {
+        notifier: NotifierConfig,
+    }
+
+    #[test]
+    fn the_sample_config_parses_validates_and_builds() {
+        let sample: Sample = toml::from_str(SAMPLE_CONFIG).unwrap();
+        sample.notifier.validate().unwrap();
+        for channel in &sample.notifier.channels {
+            channel.build().unwrap();
+        }
+        let routes = &sample.notifier.route.routes;
+        assert!(routes[0].continue_matching);
+        assert!(routes[1].active_time.is_some());
+    }
 
     #[test]
     fn a_complete_config_parses_and_validates() {

@@ -53,11 +53,9 @@ async fn statuses(store: &Store) -> Vec<DeliveryStatus> {
     records.iter().map(|record| record.status).collect()
 }
 
-#[tokio::test]
-async fn a_transition_enqueued_twice_is_sent_once() {
-    let database = TestDatabase::sqlite().await.unwrap();
+async fn a_transition_enqueued_twice_is_sent_once(store: &Store) -> anyhow::Result<()> {
     let peer = HttpPeer::start("").await;
-    let pipeline = Pipeline::new(config(&peer.url("/hook"), 0), database.store().clone()).unwrap();
+    let pipeline = Pipeline::new(config(&peer.url("/hook"), 0), store.clone()).unwrap();
     let transitions = firing();
     assert_eq!(pipeline.enqueue(&transitions[0], NOW_MS).await.unwrap(), 1);
     assert_eq!(pipeline.enqueue(&transitions[1], NOW_MS).await.unwrap(), 1);
@@ -82,17 +80,15 @@ async fn a_transition_enqueued_twice_is_sent_once() {
     assert_eq!(report.sent, 0);
     assert_eq!(peer.requests().len(), 1);
     assert_eq!(
-        statuses(database.store()).await,
+        statuses(store).await,
         vec![DeliveryStatus::Sent, DeliveryStatus::Sent]
     );
-    database.cleanup().await;
+    Ok(())
 }
 
-#[tokio::test]
-async fn group_wait_holds_the_first_message() {
-    let database = TestDatabase::sqlite().await.unwrap();
+async fn group_wait_holds_the_first_message(store: &Store) -> anyhow::Result<()> {
     let peer = HttpPeer::start("").await;
-    let pipeline = Pipeline::new(config(&peer.url("/hook"), 30), database.store().clone()).unwrap();
+    let pipeline = Pipeline::new(config(&peer.url("/hook"), 30), store.clone()).unwrap();
     pipeline.enqueue(&firing()[0], NOW_MS).await.unwrap();
     assert_eq!(pipeline.deliver_due(NOW_MS + 29_999).await.unwrap().sent, 0);
     pipeline
@@ -101,24 +97,19 @@ async fn group_wait_holds_the_first_message() {
         .unwrap();
     assert_eq!(pipeline.deliver_due(NOW_MS + 30_000).await.unwrap().sent, 2);
     assert_eq!(peer.requests().len(), 1);
-    database.cleanup().await;
+    Ok(())
 }
 
-#[tokio::test]
-async fn server_errors_are_retried_with_backoff_and_client_errors_fail() {
-    let database = TestDatabase::sqlite().await.unwrap();
+async fn server_errors_are_retried_with_backoff_and_client_errors_fail(
+    store: &Store,
+) -> anyhow::Result<()> {
     let peer = HttpPeer::start("").await;
-    let pipeline = Pipeline::new(config(&peer.url("/hook"), 0), database.store().clone()).unwrap();
+    let pipeline = Pipeline::new(config(&peer.url("/hook"), 0), store.clone()).unwrap();
     pipeline.enqueue(&firing()[0], NOW_MS).await.unwrap();
     peer.answer_with(PeerAnswer::ServerError);
     let report = pipeline.deliver_due(NOW_MS).await.unwrap();
     assert_eq!(report.retrying, 1, "{report:?}");
-    let record = &database
-        .store()
-        .notifications()
-        .list_recent(1)
-        .await
-        .unwrap()[0];
+    let record = &store.notifications().list_recent(1).await.unwrap()[0];
     assert_eq!(record.status, DeliveryStatus::Retrying);
     assert_eq!(record.attempts, 1);
     let next = record.next_attempt_at_ms.unwrap();
@@ -129,12 +120,7 @@ async fn server_errors_are_retried_with_backoff_and_client_errors_fail() {
         retry_after_seconds: 7,
     });
     assert_eq!(pipeline.deliver_due(next).await.unwrap().retrying, 1);
-    let record = &database
-        .store()
-        .notifications()
-        .list_recent(1)
-        .await
-        .unwrap()[0];
+    let record = &store.notifications().list_recent(1).await.unwrap()[0];
     assert_eq!(
         record.next_attempt_at_ms,
         Some(next + 7_000),
@@ -143,23 +129,15 @@ async fn server_errors_are_retried_with_backoff_and_client_errors_fail() {
 
     peer.answer_with(PeerAnswer::BadRequest);
     assert_eq!(pipeline.deliver_due(next + 7_000).await.unwrap().failed, 1);
-    let record = &database
-        .store()
-        .notifications()
-        .list_recent(1)
-        .await
-        .unwrap()[0];
+    let record = &store.notifications().list_recent(1).await.unwrap()[0];
     assert_eq!(record.status, DeliveryStatus::Failed);
     assert_eq!(record.attempts, 3);
     assert!(record.last_error.as_deref().unwrap().contains("400"));
-    database.cleanup().await;
+    Ok(())
 }
 
-#[tokio::test]
-async fn a_send_interrupted_by_a_crash_is_resumed() {
-    let database = TestDatabase::sqlite().await.unwrap();
+async fn a_send_interrupted_by_a_crash_is_resumed(store: &Store) -> anyhow::Result<()> {
     let peer = HttpPeer::start("").await;
-    let store = database.store().clone();
     let crashed = Pipeline::new(config(&peer.url("/hook"), 0), store.clone()).unwrap();
     crashed.enqueue(&firing()[0], NOW_MS).await.unwrap();
     let row = store.notifications().list_due(NOW_MS, 10).await.unwrap()[0].clone();
@@ -177,17 +155,16 @@ async fn a_send_interrupted_by_a_crash_is_resumed() {
     assert_eq!(restarted.resume(NOW_MS + 1).await.unwrap(), 1);
     assert_eq!(restarted.deliver_due(NOW_MS + 1).await.unwrap().sent, 1);
     assert_eq!(peer.requests().len(), 1);
-    assert_eq!(statuses(&store).await, vec![DeliveryStatus::Sent]);
-    database.cleanup().await;
+    assert_eq!(statuses(store).await, vec![DeliveryStatus::Sent]);
+    Ok(())
 }
 
-#[tokio::test]
-async fn a_silence_in_the_store_mutes_and_flapping_is_not_notified() {
-    let database = TestDatabase::sqlite().await.unwrap();
+async fn a_silence_in_the_store_mutes_and_flapping_is_not_notified(
+    store: &Store,
+) -> anyhow::Result<()> {
     let peer = HttpPeer::start("").await;
-    let pipeline = Pipeline::new(config(&peer.url("/hook"), 0), database.store().clone()).unwrap();
-    database
-        .store()
+    let pipeline = Pipeline::new(config(&peer.url("/hook"), 0), store.clone()).unwrap();
+    store
         .silences()
         .upsert(&NewSilence {
             id: "s1".to_string(),
@@ -205,7 +182,7 @@ async fn a_silence_in_the_store_mutes_and_flapping_is_not_notified() {
     flapping.notify = false;
     assert_eq!(pipeline.enqueue(&flapping, NOW_MS).await.unwrap(), 0);
     assert_eq!(pipeline.enqueue(&transitions[1], NOW_MS).await.unwrap(), 1);
-    database.cleanup().await;
+    Ok(())
 }
 
 #[tokio::test]
@@ -252,6 +229,70 @@ async fn run_notifier_delivers_a_published_transition_once_even_when_redelivered
     notifier.await.unwrap().unwrap();
     database.cleanup().await;
 }
+
+async fn a_still_firing_group_repeats_after_repeat_interval_and_stops_once_resolved(
+    store: &Store,
+) -> anyhow::Result<()> {
+    let peer = HttpPeer::start("").await;
+    let pipeline = Pipeline::new(config(&peer.url("/hook"), 0), store.clone())?;
+    let transitions = firing();
+    pipeline.enqueue(&transitions[0], NOW_MS).await?;
+    assert_eq!(pipeline.deliver_due(NOW_MS).await?.sent, 1);
+    let repeat_interval_ms = 4 * 3_600_000;
+    assert_eq!(
+        pipeline
+            .deliver_due(NOW_MS + repeat_interval_ms - 1)
+            .await?
+            .sent,
+        0
+    );
+    assert_eq!(
+        pipeline
+            .deliver_due(NOW_MS + repeat_interval_ms)
+            .await?
+            .sent,
+        1
+    );
+    assert_eq!(
+        pipeline
+            .deliver_due(NOW_MS + repeat_interval_ms)
+            .await?
+            .sent,
+        0
+    );
+    assert_eq!(peer.requests().len(), 2);
+    assert_eq!(peer.last_request().json()["status"], "firing");
+
+    let mut resolved = transitions[0].clone();
+    resolved.kind = detectviz::TransitionKind::Resolved;
+    resolved.from = detectviz::AlertPhase::Firing;
+    resolved.to = detectviz::AlertPhase::Resolved;
+    resolved.at_ms = NOW_MS + repeat_interval_ms + 1_000;
+    let resolved_at = resolved.at_ms;
+    pipeline.enqueue(&resolved, resolved_at).await?;
+    let after_group_interval = NOW_MS + repeat_interval_ms + 300_000;
+    assert_eq!(pipeline.deliver_due(after_group_interval).await?.sent, 1);
+    assert_eq!(peer.last_request().json()["status"], "resolved");
+    assert_eq!(
+        pipeline
+            .deliver_due(after_group_interval + 10 * repeat_interval_ms)
+            .await?
+            .sent,
+        0,
+        "a resolved group does not repeat"
+    );
+    assert_eq!(peer.requests().len(), 3);
+    Ok(())
+}
+
+store::test_on_both_backends!(
+    a_still_firing_group_repeats_after_repeat_interval_and_stops_once_resolved,
+    a_transition_enqueued_twice_is_sent_once,
+    group_wait_holds_the_first_message,
+    server_errors_are_retried_with_backoff_and_client_errors_fail,
+    a_send_interrupted_by_a_crash_is_resumed,
+    a_silence_in_the_store_mutes_and_flapping_is_not_notified,
+);
 
 async fn wait_until(mut condition: impl FnMut() -> bool) {
     for _ in 0..200 {
