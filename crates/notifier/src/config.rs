@@ -51,10 +51,17 @@ pub struct NotifierConfig {
     /// How often due notifications are looked for, in milliseconds.
     #[serde(default = "default_tick_ms")]
     pub tick_ms: u64,
+    /// The longest one send may take before it counts as timed out (retryable).
+    #[serde(default = "default_send_timeout_ms")]
+    pub send_timeout_ms: u64,
 }
 
 fn default_tick_ms() -> u64 {
     1_000
+}
+
+fn default_send_timeout_ms() -> u64 {
+    30_000
 }
 
 /// A receiver: a name routes use, and the channels that deliver to it.
@@ -139,6 +146,9 @@ impl NotifierConfig {
         }
         if self.rate_limit.per_minute == 0 || self.rate_limit.burst == 0 {
             return invalid("rate_limit.per_minute and rate_limit.burst must be at least 1".into());
+        }
+        if self.send_timeout_ms == 0 {
+            return invalid("send_timeout_ms must be at least 1".to_string());
         }
         if self.retry.max_attempts == 0 {
             return invalid("retry.max_attempts must be at least 1".to_string());

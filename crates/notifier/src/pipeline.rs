@@ -20,7 +20,7 @@ use store::{NewNotification, NotificationRecord, Store};
 
 use crate::channel::Channel;
 use crate::config::NotifierConfig;
-use crate::error::NotifierError;
+use crate::error::{ChannelError, NotifierError};
 use crate::group::{GroupId, GroupTimers, GroupTiming};
 use crate::mute::{DropReason, MuteContext};
 use crate::notification::{Notification, NotificationContext};
@@ -209,7 +209,15 @@ impl Pipeline {
         let Some(notification) = self.build_notification(group, &group_labels, &owned) else {
             return Ok(());
         };
-        match channel.send(&notification).await {
+        let timeout = std::time::Duration::from_millis(self.config.send_timeout_ms);
+        let sent = match tokio::time::timeout(timeout, channel.send(&notification)).await {
+            Ok(sent) => sent,
+            Err(_elapsed) => Err(ChannelError::TimedOut {
+                channel: group.channel.clone(),
+                peer: "the peer".to_string(),
+            }),
+        };
+        match sent {
             Ok(delivered) => {
                 for record in &owned {
                     notifications

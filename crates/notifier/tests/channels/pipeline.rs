@@ -285,7 +285,29 @@ async fn a_still_firing_group_repeats_after_repeat_interval_and_stops_once_resol
     Ok(())
 }
 
+async fn a_peer_that_never_answers_times_out_and_is_retried(store: &Store) -> anyhow::Result<()> {
+    let silent_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", silent_listener.local_addr()?);
+    let mut config = config(&url, 0);
+    config.send_timeout_ms = 200;
+    let pipeline = Pipeline::new(config, store.clone())?;
+    pipeline.enqueue(&firing()[0], NOW_MS).await?;
+    let started = std::time::Instant::now();
+    assert_eq!(pipeline.deliver_due(NOW_MS).await?.retrying, 1);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let record = &store.notifications().list_recent(1).await?[0];
+    assert_eq!(record.status, DeliveryStatus::Retrying);
+    assert!(
+        record.last_error.as_deref().unwrap().contains("in time"),
+        "{:?}",
+        record.last_error
+    );
+    drop(silent_listener);
+    Ok(())
+}
+
 store::test_on_both_backends!(
+    a_peer_that_never_answers_times_out_and_is_retried,
     a_still_firing_group_repeats_after_repeat_interval_and_stops_once_resolved,
     a_transition_enqueued_twice_is_sent_once,
     group_wait_holds_the_first_message,
