@@ -1,0 +1,339 @@
+//! The executor: consumes `dv:alerts` in group `automation`, matches each transition against
+//! the rules, and runs the matching rules' actions with the pipeline around them: the run
+//! ledger (one run per key, see [`run_record`](crate::run_record)), concurrency limits,
+//! cooldowns, a timeout per attempt, retries of retryable failures with exponential backoff,
+//! and a `started` and a finished record of every run on `dv:automation`.
+//!
+//! The actions matched by one transition run concurrently; the alert entry is acknowledged
+//! when they all finished and their records are published, so a crash leaves it pending for
+//! redelivery. A transition that is not one goes to the dead letters.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use alert::runner::ALERTS_STREAM;
+use detectviz::AlertTransition;
+use eventbus::{BusError, CancellationToken, Delivery, EventBus, HandlerError};
+use serde::Deserialize;
+
+use crate::action::{Action, ActionOutput, ActionRequest};
+use crate::error::{ActionError, AutomationError, ConfigError};
+use crate::limits::{ConcurrencyLimits, Cooldowns};
+use crate::rule::{AutomationRule, validate_rules};
+use crate::run_record::{RunLedger, RunRecord, RunStatus, publish_record, run_key};
+
+/// Consumer group of the executor on `dv:alerts`.
+pub const AUTOMATION_GROUP: &str = "automation";
+
+/// The `[automation]` executor settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecutorConfig {
+    /// Consumer name in the group; unique per node.
+    pub consumer: String,
+    pub max_concurrent_runs: usize,
+    pub max_concurrent_runs_per_action: usize,
+    /// Wait before the second attempt; doubled for each further one.
+    pub retry_initial_backoff_ms: u64,
+    pub retry_max_backoff_ms: u64,
+    /// How long past an attempt's timeout the executor waits for the action to stop by itself
+    /// (a shell action kills its process group) before abandoning the attempt.
+    pub timeout_grace_ms: u64,
+}
+
+impl Default for ExecutorConfig {
+    fn default() -> Self {
+        ExecutorConfig {
+            consumer: "node-1".to_string(),
+            max_concurrent_runs: 8,
+            max_concurrent_runs_per_action: 2,
+            retry_initial_backoff_ms: 1_000,
+            retry_max_backoff_ms: 60_000,
+            timeout_grace_ms: 2_000,
+        }
+    }
+}
+
+struct PreparedRule {
+    rule: AutomationRule,
+    action: Box<dyn Action>,
+}
+
+/// The rules with their built actions, and the state of the pipeline around them.
+pub struct Executor {
+    bus: EventBus,
+    rules: Vec<PreparedRule>,
+    config: ExecutorConfig,
+    limits: ConcurrencyLimits,
+    cooldowns: Cooldowns,
+    ledger: tokio::sync::Mutex<RunLedger>,
+    shutdown: CancellationToken,
+}
+
+/// Runs the executor until `shutdown`.
+pub async fn run_automation(
+    bus: EventBus,
+    rules: Vec<AutomationRule>,
+    config: ExecutorConfig,
+    shutdown: CancellationToken,
+) -> Result<(), AutomationError> {
+    let consumer = config.consumer.clone();
+    let executor = Arc::new(Executor::new(bus.clone(), rules, config, shutdown.clone())?);
+    let handler = move |delivery: Delivery| {
+        let executor = executor.clone();
+        async move { executor.handle_delivery(delivery).await }
+    };
+    bus.subscribe(
+        ALERTS_STREAM,
+        AUTOMATION_GROUP,
+        &consumer,
+        handler,
+        shutdown,
+    )
+    .await?;
+    Ok(())
+}
+
+impl Executor {
+    /// Checks the rules and builds their actions.
+    pub fn new(
+        bus: EventBus,
+        rules: Vec<AutomationRule>,
+        config: ExecutorConfig,
+        shutdown: CancellationToken,
+    ) -> Result<Executor, ConfigError> {
+        validate_rules(&rules)?;
+        let mut prepared = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let action = rule.action.build()?;
+            prepared.push(PreparedRule { rule, action });
+        }
+        Ok(Executor {
+            bus,
+            rules: prepared,
+            limits: ConcurrencyLimits::new(
+                config.max_concurrent_runs,
+                config.max_concurrent_runs_per_action,
+            ),
+            config,
+            cooldowns: Cooldowns::default(),
+            ledger: tokio::sync::Mutex::new(RunLedger::new()),
+            shutdown,
+        })
+    }
+
+    async fn handle_delivery(&self, delivery: Delivery) -> Result<(), HandlerError> {
+        let transition: AlertTransition = delivery.event.data_as().map_err(|error| {
+            HandlerError::permanent(format!("not an alert transition: {error}"))
+        })?;
+        self.handle_transition(&transition)
+            .await
+            .map(|_| ())
+            .map_err(HandlerError::retryable)
+    }
+
+    /// Runs every matching rule's action for `transition` (once per run key) and returns the
+    /// finished records of the runs it made.
+    pub async fn handle_transition(
+        &self,
+        transition: &AlertTransition,
+    ) -> Result<Vec<RunRecord>, BusError> {
+        let runs = self
+            .rules
+            .iter()
+            .filter(|prepared| prepared.rule.trigger.matches(transition))
+            .map(|prepared| self.run_rule(prepared, transition));
+        let mut records = Vec::new();
+        for outcome in futures::future::join_all(runs).await {
+            if let Some(record) = outcome? {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    async fn run_rule(
+        &self,
+        prepared: &PreparedRule,
+        transition: &AlertTransition,
+    ) -> Result<Option<RunRecord>, BusError> {
+        let rule = &prepared.rule;
+        let action = prepared.action.as_ref();
+        let key = run_key(transition, &rule.id, action.name());
+        if self.is_finished(&key).await? {
+            tracing::debug!(run_key = %key, "run already finished; skipped");
+            return Ok(None);
+        }
+        let mut record = new_record(rule, action.name(), transition, key);
+        let parameters = match rule.render_parameters(transition) {
+            Ok(parameters) => parameters,
+            Err(reason) => return self.finish_without_running(record, reason).await,
+        };
+        let concurrency_key = match rule.render_concurrency_key(transition, &parameters) {
+            Ok(concurrency_key) => concurrency_key,
+            Err(reason) => return self.finish_without_running(record, reason).await,
+        };
+        let _permits = self
+            .limits
+            .acquire(action.name(), concurrency_key.as_deref())
+            .await;
+        // Another consumer may have finished it while this one waited for a slot.
+        if self.is_finished(&record.run_key).await? {
+            return Ok(None);
+        }
+        let cooldown_scope = concurrency_key.unwrap_or_else(|| transition.fingerprint.clone());
+        let cooldown = Duration::from_secs(rule.cooldown_s);
+        if self
+            .cooldowns
+            .check_and_start(&rule.id, &cooldown_scope, cooldown)
+        {
+            record.status = RunStatus::SkippedCooldown;
+            record.ended_at_ms = Some(record.started_at_ms);
+            return self.publish_finished(record).await.map(Some);
+        }
+        publish_record(&self.bus, &record).await?;
+        let request = ActionRequest {
+            run_id: record.run_id.clone(),
+            transition: transition.clone(),
+            parameters,
+            timeout: Duration::from_secs(rule.timeout_s),
+        };
+        let (attempts, outcome) = self.execute_with_retry(action, rule, &request).await;
+        record.attempts = attempts;
+        record.ended_at_ms = Some(now_ms());
+        match outcome {
+            Ok(output) => {
+                record.status = RunStatus::Succeeded;
+                record.set_output(&output);
+            }
+            Err(error) => {
+                record.status = match error {
+                    ActionError::TimedOut { .. } => RunStatus::TimedOut,
+                    _ => RunStatus::Failed,
+                };
+                if let Some(output) = error.output() {
+                    record.set_output(output);
+                }
+                record.error = Some(error.to_string());
+            }
+        }
+        self.publish_finished(record).await.map(Some)
+    }
+
+    /// Attempts until success, a final error, `max_attempts`, or shutdown.
+    async fn execute_with_retry(
+        &self,
+        action: &dyn Action,
+        rule: &AutomationRule,
+        request: &ActionRequest,
+    ) -> (u32, Result<ActionOutput, ActionError>) {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.execute_once(action, request).await;
+            let error = match outcome {
+                Ok(output) => return (attempt, Ok(output)),
+                Err(error) => error,
+            };
+            if !error.is_retryable() || attempt >= rule.max_attempts {
+                return (attempt, Err(error));
+            }
+            let backoff = self.backoff(attempt);
+            tracing::info!(rule = %rule.id, attempt, ?backoff, %error, "retrying the action");
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                () = self.shutdown.cancelled() => return (attempt, Err(error)),
+            }
+        }
+    }
+
+    async fn execute_once(
+        &self,
+        action: &dyn Action,
+        request: &ActionRequest,
+    ) -> Result<ActionOutput, ActionError> {
+        let deadline = request.timeout + Duration::from_millis(self.config.timeout_grace_ms);
+        match tokio::time::timeout(deadline, action.execute(request)).await {
+            Ok(outcome) => outcome,
+            Err(_elapsed) => Err(ActionError::TimedOut {
+                action: action.name().to_string(),
+                timeout_ms: request.timeout.as_millis(),
+            }),
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let doubling = 2_u64.saturating_pow(attempt.saturating_sub(1));
+        let delay_ms = self
+            .config
+            .retry_initial_backoff_ms
+            .saturating_mul(doubling)
+            .min(self.config.retry_max_backoff_ms);
+        Duration::from_millis(delay_ms)
+    }
+
+    async fn is_finished(&self, run_key: &str) -> Result<bool, BusError> {
+        let mut ledger = self.ledger.lock().await;
+        ledger.refresh(&self.bus).await?;
+        Ok(ledger.is_finished(run_key))
+    }
+
+    async fn finish_without_running(
+        &self,
+        mut record: RunRecord,
+        reason: String,
+    ) -> Result<Option<RunRecord>, BusError> {
+        record.status = RunStatus::Failed;
+        record.ended_at_ms = Some(record.started_at_ms);
+        record.error = Some(format!("cannot render the rule's templates: {reason}"));
+        self.publish_finished(record).await.map(Some)
+    }
+
+    async fn publish_finished(&self, record: RunRecord) -> Result<RunRecord, BusError> {
+        publish_record(&self.bus, &record).await?;
+        self.ledger.lock().await.note(&record);
+        tracing::info!(
+            rule = %record.rule_id,
+            action = %record.action,
+            fingerprint = %record.fingerprint,
+            status = record.status.as_str(),
+            attempts = record.attempts,
+            "automation run finished"
+        );
+        Ok(record)
+    }
+}
+
+fn new_record(
+    rule: &AutomationRule,
+    action: &str,
+    transition: &AlertTransition,
+    run_key: String,
+) -> RunRecord {
+    RunRecord {
+        run_id: uuid::Uuid::now_v7().to_string(),
+        run_key,
+        rule_id: rule.id.clone(),
+        rule_name: rule.name.clone(),
+        action: action.to_string(),
+        fingerprint: transition.fingerprint.clone(),
+        transition_kind: transition.kind.as_str().to_string(),
+        transition_at_ms: transition.at_ms,
+        status: RunStatus::Started,
+        attempts: 0,
+        started_at_ms: now_ms(),
+        ended_at_ms: None,
+        exit_code: None,
+        stdout: String::new(),
+        stderr: String::new(),
+        provider_id: None,
+        error: None,
+    }
+}
+
+fn now_ms() -> i64 {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,27 @@
+//! Detectviz automation: alert-triggered actions.
+//!
+//! The executor ([`run_automation`]) consumes alert transitions from `dv:alerts` in the group
+//! `automation`, matches them against [`AutomationRule`]s, and runs each matching rule's
+//! action through the pipeline: one run per (fingerprint, transition, rule, action) even when
+//! an event is redelivered, concurrency limits, cooldowns, timeouts, retries with backoff of
+//! retryable failures. Every run is published on `dv:automation` ([`RunRecord`]).
+//!
+//! Actions are plugins ([`ActionConfig`] → [`Action`]): `shell` runs a script from a
+//! configured directory with alert data as argv, environment and stdin JSON, never a shell
+//! string; `webhook` sends one templated, optionally signed HTTP request. Plugins make one
+//! attempt and classify failures ([`ActionError::is_retryable`]); they never retry or sleep.
+
+pub mod action;
+pub mod error;
+pub mod executor;
+pub mod limits;
+pub mod rule;
+pub mod run_record;
+pub mod sample;
+pub mod template;
+
+pub use action::{Action, ActionConfig, ActionOutput, ActionRequest};
+pub use error::{ActionError, AutomationError, ConfigError};
+pub use executor::{AUTOMATION_GROUP, Executor, ExecutorConfig, run_automation};
+pub use rule::{AutomationRule, Trigger, TriggerOn};
+pub use run_record::{AUTOMATION_STREAM, RunLedger, RunRecord, RunStatus, run_key};

@@ -1,0 +1,182 @@
+//! Automation rules: which alert transitions trigger which action, with what parameters, and
+//! the limits of the runs (concurrency key, cooldown, timeout, attempts).
+//!
+//! ```toml
+//! [[automation.rules]]
+//! id = "restart-pump"
+//! name = "Restart the coolant pump"
+//! trigger = { matchers = [{ name = "alertname", op = "=", value = "SpindleTemperatureHigh" }],
+//!             min_severity = "critical", on = "firing" }
+//! action = { type = "shell", name = "restart", scripts_dir = "/etc/detectviz/scripts",
+//!            script = "restart.sh" }
+//! parameters = { line = "{{labels.line}}" }
+//! concurrency_key = "{{labels.line}}"
+//! cooldown_s = 600
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+
+use alert::LabelMatcher;
+use detectviz::{AlertTransition, Severity, TransitionKind};
+use serde::Deserialize;
+
+use crate::action::ActionConfig;
+use crate::error::ConfigError;
+use crate::template::{Escape, TemplateContext, check_template, render};
+
+/// One automation rule.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationRule {
+    pub id: String,
+    pub name: String,
+    pub trigger: Trigger,
+    pub action: ActionConfig,
+    /// Templates rendered for each transition; the action sees them as `{{parameters.NAME}}`
+    /// (and a shell script as `DV_PARAM_NAME`).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
+    /// Template; runs with the same rendered key (across rules) never overlap. Empty: no key.
+    #[serde(default)]
+    pub concurrency_key: String,
+    /// After a run of this rule for a concurrency key (or, without one, an alert), further
+    /// triggers within this many seconds are skipped. 0: no cooldown.
+    #[serde(default)]
+    pub cooldown_s: u64,
+    /// How long one attempt may take.
+    #[serde(default = "default_timeout_s")]
+    pub timeout_s: u64,
+    /// Attempts in all, retryable failures only; at least 1.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+}
+
+/// Which transitions start the rule's action.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// All must match the alert's labels; none means every alert.
+    #[serde(default)]
+    pub matchers: Vec<LabelMatcher>,
+    /// The alert's severity must be at least this.
+    #[serde(default)]
+    pub min_severity: Option<Severity>,
+    #[serde(default)]
+    pub on: TriggerOn,
+}
+
+/// Which side of an alert's life triggers: raised (`firing`, including escalations to a higher
+/// level), `resolved`, or `both`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TriggerOn {
+    #[default]
+    Firing,
+    Resolved,
+    Both,
+}
+
+fn default_timeout_s() -> u64 {
+    60
+}
+
+fn default_max_attempts() -> u32 {
+    3
+}
+
+impl Trigger {
+    /// Whether `transition` starts the action.
+    pub fn matches(&self, transition: &AlertTransition) -> bool {
+        let raised = matches!(
+            transition.kind,
+            TransitionKind::Firing | TransitionKind::Escalated
+        );
+        let resolved = transition.kind == TransitionKind::Resolved;
+        let kind_matches = match self.on {
+            TriggerOn::Firing => raised,
+            TriggerOn::Resolved => resolved,
+            TriggerOn::Both => raised || resolved,
+        };
+        if !kind_matches {
+            return false;
+        }
+        if let Some(min_severity) = self.min_severity
+            && transition.severity < min_severity
+        {
+            return false;
+        }
+        alert::matcher::all_match(&self.matchers, &transition.labels)
+    }
+}
+
+impl AutomationRule {
+    /// Checks what serde cannot: ids, limits and every template.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |reason: String| ConfigError::InvalidRule {
+            rule: self.id.clone(),
+            reason,
+        };
+        if self.id.trim().is_empty() {
+            return Err(invalid("the id is empty".to_string()));
+        }
+        if self.max_attempts == 0 {
+            return Err(invalid("`max_attempts` must be at least 1".to_string()));
+        }
+        if self.timeout_s == 0 {
+            return Err(invalid("`timeout_s` must be at least 1".to_string()));
+        }
+        check_template(&self.concurrency_key)
+            .map_err(|reason| invalid(format!("concurrency_key: {reason}")))?;
+        for (name, template) in &self.parameters {
+            check_template(template)
+                .map_err(|reason| invalid(format!("parameter `{name}`: {reason}")))?;
+        }
+        Ok(())
+    }
+
+    /// The rule's parameters rendered for `transition`.
+    pub fn render_parameters(
+        &self,
+        transition: &AlertTransition,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let context = TemplateContext::from_transition(transition, BTreeMap::new());
+        self.parameters
+            .iter()
+            .map(|(name, template)| {
+                render(template, &context, Escape::None).map(|value| (name.clone(), value))
+            })
+            .collect()
+    }
+
+    /// The rendered concurrency key, `None` when the rule has none.
+    pub fn render_concurrency_key(
+        &self,
+        transition: &AlertTransition,
+        parameters: &BTreeMap<String, String>,
+    ) -> Result<Option<String>, String> {
+        if self.concurrency_key.is_empty() {
+            return Ok(None);
+        }
+        let context = TemplateContext::from_transition(transition, parameters.clone());
+        render(&self.concurrency_key, &context, Escape::None).map(Some)
+    }
+}
+
+/// Checks every rule and that rule ids are unique.
+pub fn validate_rules(rules: &[AutomationRule]) -> Result<(), ConfigError> {
+    let mut rule_ids = HashSet::new();
+    for rule in rules {
+        rule.validate()?;
+        if !rule_ids.insert(rule.id.as_str()) {
+            return Err(ConfigError::InvalidRule {
+                rule: rule.id.clone(),
+                reason: "the id is used by another rule".to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "rule_tests.rs"]
+mod tests;
