@@ -206,7 +206,16 @@ impl Pipeline {
             .and_then(|record| serde_json::from_value::<OutboxPayload>(record.payload.clone()).ok())
             .map(|payload| payload.group_labels)
             .unwrap_or_default();
+        if owned.is_empty() {
+            return Ok(());
+        }
         let Some(notification) = self.build_notification(group, &group_labels, &owned) else {
+            for record in &owned {
+                notifications
+                    .mark_failed(record.id, "the stored payload is unreadable", now_ms)
+                    .await?;
+                report.failed += 1;
+            }
             return Ok(());
         };
         let timeout = std::time::Duration::from_millis(self.config.send_timeout_ms);
