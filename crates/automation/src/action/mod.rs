@@ -22,10 +22,14 @@ pub mod output;
 pub mod script_path;
 pub mod secret;
 pub mod shell;
+#[cfg(test)]
+pub(crate) mod test_server;
+pub mod ticket;
 pub mod webhook;
 
 pub use secret::Secret;
 pub use shell::{RunAs, Shell, ShellConfig};
+pub use ticket::{Ticket, TicketConfig, TicketFormat};
 pub use webhook::{Webhook, WebhookConfig};
 
 /// The future [`Action::execute`] returns.
@@ -73,12 +77,13 @@ pub trait Action: Send + Sync + std::fmt::Debug {
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> ExecuteFuture<'a>;
 }
 
-/// An action's configuration, tagged by `type` (`shell`, `webhook`).
+/// An action's configuration, tagged by `type` (`shell`, `webhook`, `ticket`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum ActionConfig {
     Shell(ShellConfig),
     Webhook(WebhookConfig),
+    Ticket(TicketConfig),
 }
 
 impl ActionConfig {
@@ -87,6 +92,7 @@ impl ActionConfig {
         match self {
             ActionConfig::Shell(config) => &config.name,
             ActionConfig::Webhook(config) => &config.name,
+            ActionConfig::Ticket(config) => &config.name,
         }
     }
 
@@ -95,6 +101,7 @@ impl ActionConfig {
         match self {
             ActionConfig::Shell(config) => Ok(Box::new(Shell::new(config)?)),
             ActionConfig::Webhook(config) => Ok(Box::new(Webhook::new(config)?)),
+            ActionConfig::Ticket(config) => Ok(Box::new(Ticket::new(config)?)),
         }
     }
 }

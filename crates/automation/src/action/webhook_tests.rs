@@ -1,62 +1,7 @@
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::routing::{any, post};
-
 use super::*;
 use crate::action::ActionConfig;
 use crate::action::conformance::{assert_action_conforms, sample_request};
-
-const SIGNATURE_SECRET: &str = "s3cr3t-signing-key";
-
-#[derive(Debug, Clone)]
-struct Received {
-    uri: String,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-type ReceivedLog = Arc<Mutex<Vec<Received>>>;
-
-/// A local receiver: `/hook/...` checks the signature (401 when wrong) and answers a ticket
-/// id; `/status/{code}` answers that status.
-async fn start_server() -> (String, ReceivedLog) {
-    let received: ReceivedLog = Arc::default();
-    async fn hook(
-        State(received): State<ReceivedLog>,
-        uri: Uri,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> (StatusCode, String) {
-        let expected = body_signature(SIGNATURE_SECRET, &body);
-        let signature = headers
-            .get(DEFAULT_SIGNATURE_HEADER)
-            .and_then(|value| value.to_str().ok());
-        if signature != Some(expected.as_str()) {
-            return (StatusCode::UNAUTHORIZED, "bad signature".to_string());
-        }
-        received.lock().unwrap().push(Received {
-            uri: uri.to_string(),
-            headers,
-            body: body.to_vec(),
-        });
-        (StatusCode::CREATED, r#"{"id": "WO-42"}"#.to_string())
-    }
-    async fn status(Path(code): Path<u16>) -> (StatusCode, &'static str) {
-        (StatusCode::from_u16(code).unwrap(), "status as asked")
-    }
-    let app = Router::new()
-        .route("/hook/{*rest}", post(hook))
-        .route("/status/{code}", any(status))
-        .with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}"), received)
-}
+use crate::action::test_server::{SIGNATURE_SECRET, start_server};
 
 fn config(url: &str) -> WebhookConfig {
     let mut config: WebhookConfig = match toml::from_str(SAMPLE_CONFIG).unwrap() {
@@ -90,7 +35,7 @@ async fn the_request_is_rendered_signed_and_the_ticket_id_read() {
     let request = sample_request(&[("team", "maintenance \"B\"")]);
     let output = webhook.execute(&request).await.unwrap();
     assert_eq!(output.provider_id.as_deref(), Some("WO-42"));
-    assert_eq!(output.stdout, r#"{"id": "WO-42"}"#);
+    assert!(output.stdout.starts_with(r#"{"id": "WO-42""#));
     let received = received.lock().unwrap().clone();
     assert_eq!(received.len(), 1);
     let call = &received[0];

@@ -1,0 +1,143 @@
+//! Ticket action: opens an issue in an external ticketing system (ITSM) with one signed POST.
+//!
+//! It is a webhook with a fixed body shape: title, description, severity, status `open`,
+//! assignee, the alert's fingerprint and a link to it; `format = "servicenow"` sends the same
+//! as a ServiceNow Table API incident (`short_description`, `assigned_to`, `correlation_id`,
+//! ...). The created ticket's id (`/id`, or `/result/number` for ServiceNow) becomes the run's
+//! provider id. One ticket per transition comes from the executor's run ledger. See
+//! `ticket.sample.toml`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::action::output::DEFAULT_OUTPUT_CAP_BYTES;
+use crate::action::webhook::{Webhook, WebhookConfig};
+use crate::action::{Action, ActionRequest, ExecuteFuture, Secret};
+use crate::error::ConfigError;
+
+/// The sample configuration, checked by the tests.
+pub const SAMPLE_CONFIG: &str = include_str!("ticket.sample.toml");
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketConfig {
+    pub name: String,
+    /// Where tickets are created; secret because URLs often carry tokens.
+    pub url: Secret,
+    #[serde(default)]
+    pub format: TicketFormat,
+    /// Header templates (credentials), treated as secrets.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Secret>,
+    #[serde(default = "default_title")]
+    pub title: String,
+    #[serde(default = "default_description")]
+    pub description: String,
+    #[serde(default)]
+    pub assignee: String,
+    /// Template of the link back to the alert, e.g. `https://dv.example/alerts/{{fingerprint}}`.
+    #[serde(default)]
+    pub alert_link: String,
+    #[serde(default)]
+    pub signature_secret: Option<Secret>,
+    #[serde(default)]
+    pub signature_header: Option<String>,
+    /// Where the ticket id is in the answer; by default `/id`, `/result/number` for ServiceNow.
+    #[serde(default)]
+    pub provider_id_pointer: Option<String>,
+}
+
+/// The body shape the ticketing system expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketFormat {
+    #[default]
+    Generic,
+    ServiceNow,
+}
+
+fn default_title() -> String {
+    "[{{severity}}] {{alertname}}".to_string()
+}
+
+fn default_description() -> String {
+    "{{annotations.summary}}".to_string()
+}
+
+/// A configured ticketing system.
+#[derive(Debug)]
+pub struct Ticket {
+    webhook: Webhook,
+}
+
+impl Ticket {
+    pub fn new(config: &TicketConfig) -> Result<Ticket, ConfigError> {
+        let (body, default_pointer) = match config.format {
+            TicketFormat::Generic => (
+                json!({
+                    "title": config.title,
+                    "description": config.description,
+                    "severity": "{{severity}}",
+                    "status": "open",
+                    "assignee": config.assignee,
+                    "fingerprint": "{{fingerprint}}",
+                    "alert_link": config.alert_link,
+                }),
+                "/id",
+            ),
+            TicketFormat::ServiceNow => (
+                json!({
+                    "short_description": config.title,
+                    "description": config.description,
+                    "state": "1",
+                    "assigned_to": config.assignee,
+                    "correlation_id": "{{fingerprint}}",
+                    "u_severity": "{{severity}}",
+                    "u_alert_link": config.alert_link,
+                }),
+                "/result/number",
+            ),
+        };
+        let webhook_config = WebhookConfig {
+            name: config.name.clone(),
+            method: "POST".to_string(),
+            url: config.url.clone(),
+            headers: config.headers.clone(),
+            // The templates sit inside JSON strings: literal text is escaped here, and
+            // substituted values are escaped when rendered.
+            body: Some(body.to_string()),
+            content_type: "application/json".to_string(),
+            signature_secret: config.signature_secret.clone(),
+            signature_header: config
+                .signature_header
+                .clone()
+                .unwrap_or_else(|| "X-Detectviz-Signature".to_string()),
+            provider_id_pointer: Some(
+                config
+                    .provider_id_pointer
+                    .clone()
+                    .unwrap_or_else(|| default_pointer.to_string()),
+            ),
+            max_response_bytes: DEFAULT_OUTPUT_CAP_BYTES,
+        };
+        Ok(Ticket {
+            webhook: Webhook::new(&webhook_config)?,
+        })
+    }
+}
+
+impl Action for Ticket {
+    fn name(&self) -> &str {
+        self.webhook.name()
+    }
+
+    fn execute<'a>(&'a self, request: &'a ActionRequest) -> ExecuteFuture<'a> {
+        self.webhook.execute(request)
+    }
+}
+
+#[cfg(test)]
+#[path = "ticket_tests.rs"]
+mod tests;

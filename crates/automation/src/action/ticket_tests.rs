@@ -1,0 +1,83 @@
+use super::*;
+use crate::action::ActionConfig;
+use crate::action::conformance::{assert_action_conforms, sample_request};
+use crate::action::test_server::{SIGNATURE_SECRET, start_server};
+
+fn sample_config(url: &str) -> TicketConfig {
+    let mut config: TicketConfig = match toml::from_str(SAMPLE_CONFIG).unwrap() {
+        ActionConfig::Ticket(config) => config,
+        other => panic!("the sample is a ticket, not {other:?}"),
+    };
+    config.url = Secret::new(url);
+    config.signature_secret = Some(Secret::new(SIGNATURE_SECRET));
+    config
+}
+
+#[tokio::test]
+async fn a_servicenow_incident_is_created_with_escaped_alert_data() {
+    let (base, received) = start_server().await;
+    let ticket = Ticket::new(&sample_config(&format!("{base}/hook/incident"))).unwrap();
+    let mut request = sample_request(&[("assignee", "maintenance.team")]);
+    request
+        .transition
+        .annotations
+        .insert("summary".to_string(), "quote \" and\nnewline".to_string());
+    let output = ticket.execute(&request).await.unwrap();
+    assert_eq!(output.provider_id.as_deref(), Some("INC0010042"));
+    let body: serde_json::Value =
+        serde_json::from_slice(&received.lock().unwrap()[0].body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "short_description": "[critical] SpindleTemperatureHigh on line-3",
+            "description": "quote \" and\nnewline (value 92.5)",
+            "state": "1",
+            "assigned_to": "maintenance.team",
+            "correlation_id": "a1c3e5f7a9b1c3e5",
+            "u_severity": "critical",
+            "u_alert_link": "https://detectviz.plant-a.example/alerts/a1c3e5f7a9b1c3e5",
+        })
+    );
+}
+
+#[tokio::test]
+async fn the_generic_format_opens_a_ticket_with_status_open() {
+    let (base, received) = start_server().await;
+    let mut config = sample_config(&format!("{base}/hook/tickets"));
+    config.format = TicketFormat::Generic;
+    config.provider_id_pointer = None;
+    config.title = "Title with \"quotes\" {{labels.line}}".to_string();
+    let output = Ticket::new(&config)
+        .unwrap()
+        .execute(&sample_request(&[]))
+        .await
+        .unwrap();
+    assert_eq!(output.provider_id.as_deref(), Some("WO-42"));
+    let body: serde_json::Value =
+        serde_json::from_slice(&received.lock().unwrap()[0].body).unwrap();
+    assert_eq!(body["title"], "Title with \"quotes\" line-3");
+    assert_eq!(body["status"], "open");
+    assert_eq!(body["severity"], "critical");
+    assert_eq!(body["assignee"], "");
+}
+
+#[test]
+fn a_bad_template_is_refused_when_built() {
+    let mut config = sample_config("http://127.0.0.1:9/x");
+    config.description = "{{run(\"id\")}}".to_string();
+    assert!(Ticket::new(&config).is_err());
+}
+
+#[tokio::test]
+async fn the_sample_config_parses_builds_and_conforms() {
+    let (base, _received) = start_server().await;
+    let working = ActionConfig::Ticket(sample_config(&format!("{base}/hook/incident")));
+    let broken = ActionConfig::Ticket(sample_config(&format!("{base}/status/503")));
+    assert_action_conforms(
+        &working,
+        &broken,
+        true,
+        &[SIGNATURE_SECRET, "change-me-too"],
+    )
+    .await;
+}
