@@ -6,6 +6,8 @@ use crate::action::ActionOutput;
 /// A rule or action configuration is wrong; found when the rule set is built.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    #[error("automation configuration: {0}")]
+    Parse(String),
     #[error("action `{action}`: {reason}")]
     InvalidAction { action: String, reason: String },
     #[error("automation rule `{rule}`: {reason}")]

@@ -12,6 +12,7 @@
 //! attempt and classify failures ([`ActionError::is_retryable`]); they never retry or sleep.
 
 pub mod action;
+pub mod config;
 pub mod error;
 pub mod executor;
 pub mod limits;
@@ -21,6 +22,7 @@ pub mod sample;
 pub mod template;
 
 pub use action::{Action, ActionConfig, ActionOutput, ActionRequest};
+pub use config::{AutomationConfig, parse_automation_config};
 pub use error::{ActionError, AutomationError, ConfigError};
 pub use executor::{AUTOMATION_GROUP, Executor, ExecutorConfig, run_automation};
 pub use rule::{AutomationRule, Trigger, TriggerOn};
