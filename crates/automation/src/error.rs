@@ -106,6 +106,18 @@ pub(crate) fn is_retryable_http_status(status: u16) -> bool {
     status == 408 || status == 429 || (500..=599).contains(&status)
 }
 
+/// Why a transition's runs could not all be finished; its alert entry stays pending and is
+/// delivered again.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("event bus: {0}")]
+    Bus(#[from] eventbus::BusError),
+    /// Shutdown came while a run waited to retry: it is neither finished nor recorded as
+    /// failed, so the redelivery after the restart runs it again.
+    #[error("shut down before run `{run_key}` finished")]
+    Interrupted { run_key: String },
+}
+
 /// Why the executor stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum AutomationError {

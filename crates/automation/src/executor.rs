@@ -6,7 +6,9 @@
 //!
 //! The actions matched by one transition run concurrently; the alert entry is acknowledged
 //! when they all finished and their records are published, so a crash leaves it pending for
-//! redelivery. A transition that is not one goes to the dead letters.
+//! redelivery. Shutdown during a retry's backoff leaves the run unfinished (not recorded as
+//! failed), so the redelivery after the restart runs it again. A transition that is not one
+//! goes to the dead letters.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,7 +19,7 @@ use eventbus::{BusError, CancellationToken, Delivery, EventBus, HandlerError};
 use serde::Deserialize;
 
 use crate::action::{Action, ActionOutput, ActionRequest};
-use crate::error::{ActionError, AutomationError, ConfigError};
+use crate::error::{ActionError, AutomationError, ConfigError, RunError};
 use crate::limits::{ConcurrencyLimits, Cooldowns};
 use crate::rule::{AutomationRule, validate_rules};
 use crate::run_record::{RunLedger, RunRecord, RunStatus, publish_record, run_key};
@@ -137,7 +139,7 @@ impl Executor {
     pub async fn handle_transition(
         &self,
         transition: &AlertTransition,
-    ) -> Result<Vec<RunRecord>, BusError> {
+    ) -> Result<Vec<RunRecord>, RunError> {
         let runs = self
             .rules
             .iter()
@@ -156,7 +158,7 @@ impl Executor {
         &self,
         prepared: &PreparedRule,
         transition: &AlertTransition,
-    ) -> Result<Option<RunRecord>, BusError> {
+    ) -> Result<Option<RunRecord>, RunError> {
         let rule = &prepared.rule;
         let action = prepared.action.as_ref();
         let key = run_key(transition, &rule.id, action.name());
@@ -167,11 +169,11 @@ impl Executor {
         let mut record = new_record(rule, action.name(), transition, key);
         let parameters = match rule.render_parameters(transition) {
             Ok(parameters) => parameters,
-            Err(reason) => return self.finish_without_running(record, reason).await,
+            Err(reason) => return Ok(Some(self.finish_without_running(record, reason).await?)),
         };
         let concurrency_key = match rule.render_concurrency_key(transition, &parameters) {
             Ok(concurrency_key) => concurrency_key,
-            Err(reason) => return self.finish_without_running(record, reason).await,
+            Err(reason) => return Ok(Some(self.finish_without_running(record, reason).await?)),
         };
         let _permits = self
             .limits
@@ -189,7 +191,7 @@ impl Executor {
         {
             record.status = RunStatus::SkippedCooldown;
             record.ended_at_ms = Some(record.started_at_ms);
-            return self.publish_finished(record).await.map(Some);
+            return Ok(Some(self.publish_finished(record).await?));
         }
         publish_record(&self.bus, &record).await?;
         let request = ActionRequest {
@@ -198,7 +200,12 @@ impl Executor {
             parameters,
             timeout: Duration::from_secs(rule.timeout_s),
         };
-        let (attempts, outcome) = self.execute_with_retry(action, rule, &request).await;
+        let Some((attempts, outcome)) = self.execute_with_retry(action, rule, &request).await
+        else {
+            return Err(RunError::Interrupted {
+                run_key: record.run_key,
+            });
+        };
         record.attempts = attempts;
         record.ended_at_ms = Some(now_ms());
         match outcome {
@@ -217,32 +224,33 @@ impl Executor {
                 record.error = Some(error.to_string());
             }
         }
-        self.publish_finished(record).await.map(Some)
+        Ok(Some(self.publish_finished(record).await?))
     }
 
-    /// Attempts until success, a final error, `max_attempts`, or shutdown.
+    /// Attempts until success, a final error or `max_attempts`; `None` when shutdown came
+    /// during a backoff.
     async fn execute_with_retry(
         &self,
         action: &dyn Action,
         rule: &AutomationRule,
         request: &ActionRequest,
-    ) -> (u32, Result<ActionOutput, ActionError>) {
+    ) -> Option<(u32, Result<ActionOutput, ActionError>)> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let outcome = self.execute_once(action, request).await;
             let error = match outcome {
-                Ok(output) => return (attempt, Ok(output)),
+                Ok(output) => return Some((attempt, Ok(output))),
                 Err(error) => error,
             };
             if !error.is_retryable() || attempt >= rule.max_attempts {
-                return (attempt, Err(error));
+                return Some((attempt, Err(error)));
             }
             let backoff = self.backoff(attempt);
             tracing::info!(rule = %rule.id, attempt, ?backoff, %error, "retrying the action");
             tokio::select! {
                 () = tokio::time::sleep(backoff) => {}
-                () = self.shutdown.cancelled() => return (attempt, Err(error)),
+                () = self.shutdown.cancelled() => return None,
             }
         }
     }
@@ -282,11 +290,11 @@ impl Executor {
         &self,
         mut record: RunRecord,
         reason: String,
-    ) -> Result<Option<RunRecord>, BusError> {
+    ) -> Result<RunRecord, BusError> {
         record.status = RunStatus::Failed;
         record.ended_at_ms = Some(record.started_at_ms);
         record.error = Some(format!("cannot render the rule's templates: {reason}"));
-        self.publish_finished(record).await.map(Some)
+        self.publish_finished(record).await
     }
 
     async fn publish_finished(&self, record: RunRecord) -> Result<RunRecord, BusError> {

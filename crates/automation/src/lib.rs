@@ -23,7 +23,7 @@ pub mod template;
 
 pub use action::{Action, ActionConfig, ActionOutput, ActionRequest};
 pub use config::{AutomationConfig, parse_automation_config};
-pub use error::{ActionError, AutomationError, ConfigError};
+pub use error::{ActionError, AutomationError, ConfigError, RunError};
 pub use executor::{AUTOMATION_GROUP, Executor, ExecutorConfig, run_automation};
 pub use rule::{AutomationRule, Trigger, TriggerOn};
 pub use run_record::{AUTOMATION_STREAM, RunLedger, RunRecord, RunStatus, run_key};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use automation::sample::sample_transition;
 use automation::{
-    AUTOMATION_STREAM, AutomationRule, Executor, ExecutorConfig, RunRecord, RunStatus,
+    AUTOMATION_STREAM, AutomationRule, Executor, ExecutorConfig, RunError, RunRecord, RunStatus,
     run_automation,
 };
 use detectviz::Event;
@@ -229,4 +229,34 @@ async fn timeouts_and_cooldowns_are_recorded() {
         records.is_empty(),
         "an already finished run is not made again"
     );
+}
+
+#[tokio::test]
+async fn shutdown_during_a_backoff_leaves_the_run_unfinished_for_redelivery() {
+    let directory = tempfile::tempdir().unwrap();
+    let bus = embedded_bus(directory.path()).await;
+    write_script(directory.path(), "busy.sh", "exit 75");
+    let busy = rule(directory.path(), "busy.sh", "max_attempts = 5");
+    let config = ExecutorConfig {
+        retry_initial_backoff_ms: 30_000,
+        ..ExecutorConfig::default()
+    };
+    let shutdown = CancellationToken::new();
+    let executor = Executor::new(bus.clone(), vec![busy], config, shutdown.clone()).unwrap();
+    let cancel_soon = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        shutdown.cancel();
+    };
+    let transition = sample_transition();
+    let (outcome, ()) = tokio::join!(executor.handle_transition(&transition), cancel_soon);
+    assert!(
+        matches!(outcome, Err(RunError::Interrupted { .. })),
+        "{outcome:?}"
+    );
+    let statuses: Vec<RunStatus> = run_records(&bus)
+        .await
+        .iter()
+        .map(|record| record.status)
+        .collect();
+    assert_eq!(statuses, [RunStatus::Started]);
 }
