@@ -30,9 +30,14 @@ pub enum ActionError {
     /// The script path left the scripts directory or is not a runnable file: final.
     #[error("action `{action}`: script refused: {reason}")]
     ScriptRefused { action: String, reason: String },
-    /// The process could not be started: final (a missing interpreter does not come back).
+    /// The process could not be started. Final (a missing interpreter does not come back),
+    /// except while the script file is being written (`ETXTBSY`, a deployment in progress).
     #[error("action `{action}`: cannot start the script: {reason}")]
-    SpawnFailed { action: String, reason: String },
+    SpawnFailed {
+        action: String,
+        reason: String,
+        retryable: bool,
+    },
     /// The script ran and exited non-zero. Exit code 75 (`EX_TEMPFAIL`) asks for a retry.
     #[error("action `{action}`: the script exited with {exit_code}")]
     ScriptFailed {
@@ -84,8 +89,8 @@ impl ActionError {
             ActionError::ScriptFailed { exit_code, .. } => {
                 *exit_code == EXIT_CODE_TEMPORARY_FAILURE
             }
+            ActionError::SpawnFailed { retryable, .. } => *retryable,
             ActionError::ScriptRefused { .. }
-            | ActionError::SpawnFailed { .. }
             | ActionError::ScriptKilled { .. }
             | ActionError::InvalidRequest { .. } => false,
         }

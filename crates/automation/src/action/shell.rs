@@ -142,6 +142,7 @@ impl Shell {
         let mut child = command.spawn().map_err(|error| ActionError::SpawnFailed {
             action: self.name.clone(),
             reason: error.to_string(),
+            retryable: error.raw_os_error() == Some(libc::ETXTBSY),
         })?;
         let mut process_group = ProcessGroup::new(child.id());
         let stdin = child.stdin.take();
@@ -175,6 +176,7 @@ impl Shell {
                 return Err(ActionError::SpawnFailed {
                     action: self.name.clone(),
                     reason: format!("waiting for the script failed: {error}"),
+                    retryable: false,
                 });
             }
             Ok(Ok(status)) => status,
