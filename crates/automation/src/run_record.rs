@@ -13,7 +13,7 @@
 //! crash), and stream retention must keep `dv:automation` longer than `dv:alerts` may be
 //! redelivered.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use detectviz::{AlertTransition, Event};
 use eventbus::{BusError, EntryId, EventBus, ReplayFrom};
@@ -27,6 +27,9 @@ pub const AUTOMATION_STREAM: &str = "dv:automation";
 pub const AUTOMATION_EVENT_SOURCE: &str = "/detectviz/automation";
 /// Entries read from `dv:automation` per ledger refresh round.
 const LEDGER_PAGE_SIZE: usize = 1_000;
+/// Finished runs remembered in memory; the oldest transitions are forgotten first. Far more
+/// than an alert redelivery window holds.
+const LEDGER_CAPACITY: usize = 100_000;
 
 /// Where a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -114,16 +117,35 @@ pub fn run_key(transition: &AlertTransition, rule_id: &str, action: &str) -> Str
     )
 }
 
-/// The run keys with a finished record on `dv:automation`, read forward incrementally.
-#[derive(Debug, Default)]
+/// The run keys with a finished record on `dv:automation`, read forward incrementally; at most
+/// its capacity of them (100 000 by default), forgetting the oldest transitions first.
+#[derive(Debug)]
 pub struct RunLedger {
     finished: HashSet<String>,
+    by_transition_time: BTreeSet<(i64, String)>,
     next_id: EntryId,
+    capacity: usize,
+}
+
+impl Default for RunLedger {
+    fn default() -> Self {
+        RunLedger::with_capacity(LEDGER_CAPACITY)
+    }
 }
 
 impl RunLedger {
     pub fn new() -> RunLedger {
         RunLedger::default()
+    }
+
+    /// A ledger remembering at most `capacity` finished runs.
+    pub fn with_capacity(capacity: usize) -> RunLedger {
+        RunLedger {
+            finished: HashSet::new(),
+            by_transition_time: BTreeSet::new(),
+            next_id: EntryId::ZERO,
+            capacity: capacity.max(1),
+        }
     }
 
     /// Reads the records published since the last refresh.
@@ -156,8 +178,16 @@ impl RunLedger {
 
     /// Remembers a record this process published.
     pub fn note(&mut self, record: &RunRecord) {
-        if record.status.is_finished() {
-            self.finished.insert(record.run_key.clone());
+        if !record.status.is_finished() || !self.finished.insert(record.run_key.clone()) {
+            return;
+        }
+        self.by_transition_time
+            .insert((record.transition_at_ms, record.run_key.clone()));
+        while self.finished.len() > self.capacity {
+            let Some((_, oldest)) = self.by_transition_time.pop_first() else {
+                return;
+            };
+            self.finished.remove(&oldest);
         }
     }
 
@@ -169,4 +199,57 @@ impl RunLedger {
 /// Publishes a run record.
 pub async fn publish_record(bus: &EventBus, record: &RunRecord) -> Result<EntryId, BusError> {
     bus.publish(AUTOMATION_STREAM, &record.to_event()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::sample_transition;
+
+    fn record(at_ms: i64, status: RunStatus) -> RunRecord {
+        let mut transition = sample_transition();
+        transition.at_ms = at_ms;
+        RunRecord {
+            run_id: format!("run-{at_ms}"),
+            run_key: run_key(&transition, "restart-pump", "restart"),
+            rule_id: "restart-pump".to_string(),
+            rule_name: "Restart".to_string(),
+            action: "restart".to_string(),
+            fingerprint: transition.fingerprint.clone(),
+            transition_kind: "firing".to_string(),
+            transition_at_ms: at_ms,
+            status,
+            attempts: 1,
+            started_at_ms: at_ms,
+            ended_at_ms: None,
+            exit_code: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            provider_id: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn only_finished_runs_count_and_the_oldest_are_forgotten_first() {
+        let mut ledger = RunLedger::with_capacity(2);
+        let started = record(1_000, RunStatus::Started);
+        ledger.note(&started);
+        assert!(!ledger.is_finished(&started.run_key));
+        for at_ms in [3_000, 1_000, 2_000] {
+            ledger.note(&record(at_ms, RunStatus::Succeeded));
+        }
+        assert!(!ledger.is_finished(&record(1_000, RunStatus::Succeeded).run_key));
+        assert!(ledger.is_finished(&record(2_000, RunStatus::Failed).run_key));
+        assert!(ledger.is_finished(&record(3_000, RunStatus::Failed).run_key));
+    }
+
+    #[test]
+    fn the_run_key_names_transition_rule_and_action() {
+        let key = run_key(&sample_transition(), "restart-pump", "restart");
+        assert_eq!(
+            key,
+            "a1c3e5f7a9b1c3e5/firing/1748743320000/restart-pump/restart"
+        );
+    }
 }
