@@ -163,6 +163,8 @@ pub async fn start_ingest_and_alerting(
         .await
         .map_err(CommandError::Usage)?;
     spawn_recorder(bus, store, shutdown.clone());
+    spawn_notifier(config, bus, store, shutdown.clone());
+    spawn_automation(config, bus, shutdown.clone());
     let alerts = AlertRunner::new(bus.clone(), rules);
     let (sample_sender, sample_receiver) = tokio::sync::mpsc::channel(256);
     alerts.spawn(
@@ -173,6 +175,48 @@ pub async fn start_ingest_and_alerting(
     let ingest = IngestPipeline::start(&config.ingest, Some(sample_sender))
         .map_err(|error| CommandError::Usage(format!("ingest forwarding: {error}")))?;
     Ok((Arc::new(ingest), alerts))
+}
+
+/// Sends notifications for alert transitions (group `notifier` on `dv:alerts`), when configured.
+fn spawn_notifier(
+    config: &Config,
+    bus: &eventbus::EventBus,
+    store: &store::Store,
+    shutdown: eventbus::CancellationToken,
+) {
+    let Some(notifier_config) = config.notifier.clone() else {
+        tracing::info!(
+            "no [notifier] section: alert transitions are recorded but nobody is notified"
+        );
+        return;
+    };
+    let (bus, store) = (bus.clone(), store.clone());
+    tokio::spawn(async move {
+        if let Err(error) = notifier::run_notifier(bus, store, notifier_config, shutdown).await {
+            tracing::error!(%error, "the notifier stopped");
+        }
+    });
+}
+
+/// Runs repair actions for alert transitions (group `automation` on `dv:alerts`), when enabled.
+fn spawn_automation(
+    config: &Config,
+    bus: &eventbus::EventBus,
+    shutdown: eventbus::CancellationToken,
+) {
+    if !config.automation.enabled {
+        return;
+    }
+    let (bus, rules, executor) = (
+        bus.clone(),
+        config.automation.rules.clone(),
+        config.automation.executor.clone(),
+    );
+    tokio::spawn(async move {
+        if let Err(error) = automation::run_automation(bus, rules, executor, shutdown).await {
+            tracing::error!(%error, "the automation executor stopped");
+        }
+    });
 }
 
 /// Makes every alert transition durable in the store (group `recorder` on `dv:alerts`).

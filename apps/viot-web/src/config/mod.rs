@@ -30,6 +30,12 @@ pub struct Config {
     pub bus: eventbus::BusConfig,
     pub ingest: IngestConfig,
     pub alert: AlertConfig,
+    /// Notification routing and channels; absent means no notifications are sent.
+    #[serde(skip_serializing)]
+    pub notifier: Option<notifier::NotifierConfig>,
+    /// Repair actions for alerts; off unless `enabled = true`.
+    #[serde(skip_serializing)]
+    pub automation: automation::AutomationConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,6 +266,20 @@ impl Config {
             return Err(InvalidValue {
                 key: "alert.tick_interval_ms".into(),
                 message: "must be at least 100".into(),
+            });
+        }
+        if let Some(notifier) = &self.notifier
+            && let Err(error) = notifier.validate()
+        {
+            return Err(InvalidValue {
+                key: "notifier".into(),
+                message: error.to_string(),
+            });
+        }
+        if let Err(error) = automation::rule::validate_rules(&self.automation.rules) {
+            return Err(InvalidValue {
+                key: "automation.rules".into(),
+                message: error.to_string(),
             });
         }
         let url = self.store.url.as_str();
