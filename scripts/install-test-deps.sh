@@ -41,6 +41,18 @@ for requirement_file in "${requirements[@]}"; do
   fi
 done
 
+# Each Python service under services/ installs itself (with its test extras) into the venv.
+for service in "$repository_root"/services/*/; do
+  [ -f "$service/pyproject.toml" ] || continue
+  name=$(basename "$service")
+  stamp="$venv/.installed-service-$name"
+  if [ ! -f "$stamp" ] || [ "$service/pyproject.toml" -nt "$stamp" ]; then
+    echo "install-test-deps: pip install services/$name[test]"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -e "$service[test]"
+    touch "$stamp"
+  fi
+done
+
 # The shared services the tests use are started by the machine, never by us: check them.
 check_port() {
   local name=$1 port=$2
