@@ -138,7 +138,7 @@ def keywords(text: str, limit: int = 8) -> list[str]:
 
 def _contains(text: str, word: str) -> bool:
     if word.isascii():
-        return re.search(rf"\b{re.escape(word)}\b", text) is not None
+        return re.search(rf"\b{re.escape(word)}(?:s|es|ed|d|ing)?\b", text) is not None
     return word in text
 
 

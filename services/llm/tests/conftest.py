@@ -43,17 +43,16 @@ def make_client() -> Callable[..., TestClient]:
     """`make_client(ollama_url=..., openai_url=..., **other settings)` → a TestClient."""
 
     def build(ollama_url: str | None = None, openai_url: str | None = None, **overrides) -> TestClient:
-        settings = dataclasses.replace(
-            Settings(),
-            ollama_url=ollama_url,
-            openai_url=openai_url,
-            openai_model="local-model",
-            openai_api_key=API_KEY,
-            timeout_seconds=5.0,
-            retries=1,
-            retry_backoff_seconds=0.01,
-            **overrides,
-        )
+        values = {
+            "ollama_url": ollama_url,
+            "openai_url": openai_url,
+            "openai_model": "local-model",
+            "openai_api_key": API_KEY,
+            "timeout_seconds": 5.0,
+            "retries": 1,
+            "retry_backoff_seconds": 0.01,
+        }
+        settings = dataclasses.replace(Settings(), **{**values, **overrides})
         return TestClient(create_app(settings))
 
     return build
