@@ -10,6 +10,7 @@ import logging
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from . import __version__
 from .backends import current_traceparent
@@ -48,7 +49,6 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
 
     @application.exception_handler(TemplateError)
     async def template_missing(request: Request, error: TemplateError):
-        from fastapi.responses import JSONResponse
         logger.error("%s", error)
         return JSONResponse(status_code=500, content={"detail": str(error)})
 
@@ -57,25 +57,38 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         """Which backend answers now (the first that does, or `fallback`)."""
         return await service.health()
 
+    @application.get("/metrics", response_class=PlainTextResponse)
+    async def metrics() -> PlainTextResponse:
+        """Prometheus counters: answers by endpoint and backend, backend failures, truncations."""
+        return PlainTextResponse(service.metrics.render(), media_type="text/plain; version=0.0.4")
+
     @application.post("/v1/summarize", response_model=SummarizeResponse)
     async def summarize(request: SummarizeRequest) -> SummarizeResponse:
         """A short summary of alert, log or report text."""
-        return await service.summarize(request)
+        answer = await service.summarize(request)
+        service.metrics.answered("summarize", answer.backend, answer.truncated)
+        return answer
 
     @application.post("/v1/analyze", response_model=AnalyzeResponse)
     async def analyze(request: AnalyzeRequest) -> AnalyzeResponse:
         """Summary, keywords, categories, suggested severity, sentiment and next steps."""
-        return await service.analyze(request)
+        answer = await service.analyze(request)
+        service.metrics.answered("analyze", answer.backend, answer.truncated)
+        return answer
 
     @application.post("/v1/generate", response_model=GenerateResponse)
     async def generate(request: GenerateRequest) -> GenerateResponse:
         """Free text (rewrite, explain, draft) in the requested language."""
-        return await service.generate(request)
+        answer = await service.generate(request)
+        service.metrics.answered("generate", answer.backend, answer.truncated)
+        return answer
 
     @application.post("/v1/embeddings", response_model=EmbeddingsResponse)
     async def embeddings(request: EmbeddingsRequest) -> EmbeddingsResponse:
         """One vector per input text; vectors from different backends are not comparable."""
-        return await service.embeddings(request)
+        answer = await service.embeddings(request)
+        service.metrics.answered("embeddings", answer.backend, answer.truncated)
+        return answer
 
     return application
 

@@ -15,6 +15,7 @@ import httpx
 from . import analysis, fallback
 from .backends import Backend, BackendError, ChatAnswer, configured_backends
 from .config import Settings
+from .metrics import Metrics
 from .models import (
     AnalyzeRequest, AnalyzeResponse, BackendHealth, EmbeddingsRequest, EmbeddingsResponse,
     GenerateRequest, GenerateResponse, HealthResponse, SummarizeRequest, SummarizeResponse,
@@ -32,6 +33,7 @@ class LlmService:
         self.settings = settings
         self.backends: list[Backend] = configured_backends(settings, transport)
         self.templates = PromptTemplates(settings.templates_dir)
+        self.metrics = Metrics()
         logger.info("llm service: backends %s, templates %s, settings %r",
                     [backend.name for backend in self.backends], settings.templates_dir, settings)
 
@@ -42,6 +44,7 @@ class LlmService:
                 return await call(backend)
             except BackendError as error:
                 logger.warning("backend %s skipped: %s", backend.name, error)
+                self.metrics.backend_failed(backend.name)
                 warnings.append(f"{backend.name}: {error}")
         return None
 

@@ -122,3 +122,20 @@ def test_openapi_lists_every_endpoint(make_client):
     paths = make_client().get("/openapi.json").json()["paths"]
 
     assert {"/healthz", "/v1/summarize", "/v1/analyze", "/v1/generate", "/v1/embeddings"} <= set(paths)
+
+
+def test_metrics_count_answers_by_backend(make_client, ollama, down_url):
+    client = make_client(ollama_url=ollama.url)
+    client.post("/v1/summarize", json={"text": "pump hot"})
+    client.post("/v1/embeddings", json={"input": "pump hot"})
+
+    text = client.get("/metrics").text
+
+    assert 'detectviz_llm_answers_total{endpoint="summarize",backend="ollama"} 1' in text
+    assert 'detectviz_llm_answers_total{endpoint="embeddings",backend="ollama"} 1' in text
+
+    down = make_client(ollama_url=down_url)
+    down.post("/v1/analyze", json={"text": "pump hot"})
+    text = down.get("/metrics").text
+    assert 'detectviz_llm_answers_total{endpoint="analyze",backend="fallback"} 1' in text
+    assert 'detectviz_llm_backend_failures_total{backend="ollama"} 1' in text
