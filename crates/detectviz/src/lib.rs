@@ -9,6 +9,7 @@ pub mod event;
 pub mod labels;
 pub mod role;
 pub mod sample;
+pub mod secret;
 pub mod severity;
 
 pub use alert::{AlertPhase, AlertTransition, TransitionKind};
@@ -16,6 +17,7 @@ pub use event::{EVENT_SCHEMA_VERSION, Event, EventError};
 pub use labels::Labels;
 pub use role::Role;
 pub use sample::{Sample, SeriesKey};
+pub use secret::Secret;
 pub use severity::Severity;
 
 /// The version of the running build, from Cargo.

@@ -25,14 +25,13 @@ pub mod retry;
 pub mod route;
 pub mod runner;
 pub mod sample;
-pub mod secret;
 
 pub use channel::{Channel, ChannelConfig, Delivered, SendFuture};
 pub use config::{NotifierConfig, RateLimitConfig, ReceiverConfig, RetryConfig};
+pub use detectviz::Secret;
 pub use error::{ChannelError, ConfigError, NotificationError, NotifierError};
 pub use notification::{Notification, NotificationAlert, NotificationContext, NotificationStatus};
 pub use pipeline::{DeliveryReport, Pipeline};
 pub use render::Language;
 pub use route::{MatchedRoute, RouteConfig, TimeWindow, route};
 pub use runner::{NOTIFIER_GROUP, run_notifier};
-pub use secret::Secret;

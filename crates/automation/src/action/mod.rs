@@ -20,14 +20,13 @@ use crate::template::TemplateContext;
 pub(crate) mod conformance;
 pub mod output;
 pub mod script_path;
-pub mod secret;
 pub mod shell;
 #[cfg(test)]
 pub(crate) mod test_server;
 pub mod ticket;
 pub mod webhook;
 
-pub use secret::Secret;
+pub use detectviz::Secret;
 pub use shell::{RunAs, Shell, ShellConfig};
 pub use ticket::{Ticket, TicketConfig, TicketFormat};
 pub use webhook::{Webhook, WebhookConfig};

@@ -15,7 +15,7 @@ use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError, error_chain};
 use crate::notification::Notification;
 use crate::render::{Language, render_html_body, render_text_body, render_title};
-use crate::secret::Secret;
+use detectviz::Secret;
 
 /// The sample configuration, checked by the tests.
 pub const SAMPLE_CONFIG: &str = include_str!("email.sample.toml");

@@ -18,7 +18,7 @@ use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError};
 use crate::notification::Notification;
 use crate::render::{Language, render_text_body, truncate_with_marker};
-use crate::secret::Secret;
+use detectviz::Secret;
 
 /// The sample configuration, checked by the tests.
 pub const SAMPLE_CONFIG: &str = include_str!("line.sample.toml");

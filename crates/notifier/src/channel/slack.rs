@@ -17,7 +17,7 @@ use crate::render::{
     Language, render_alert_details, render_alert_headline, render_title, severity_word,
     status_word, truncate_with_marker,
 };
-use crate::secret::Secret;
+use detectviz::Secret;
 
 /// The sample configuration, checked by the tests.
 pub const SAMPLE_CONFIG: &str = include_str!("slack.sample.toml");

@@ -20,7 +20,7 @@ use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError};
 use crate::notification::{Notification, NotificationAlert, NotificationStatus};
 use crate::render::{Language, render_text_body, render_title};
-use crate::secret::Secret;
+use detectviz::Secret;
 
 /// The sample configuration, checked by the tests.
 pub const SAMPLE_CONFIG: &str = include_str!("webhook.sample.toml");
