@@ -126,3 +126,12 @@ def test_nelson_trend_of_six():
     values = [0, -0.9, -0.6, -0.3, 0.0, 0.3, 0.6, -0.5]
     assert western_electric_rules(np.array([values]), nelson=True)[0][6] == 5
     assert 5 not in _rules(values)
+
+
+def test_kmeans_consensus_flags_spike_after_training_window(client):
+    params = {"train_points": 120}
+    clean = noise(200)
+    assert [i for i in flagged(_detect(client, "kmeans", clean.tolist(), params)) if i >= 120] == []
+    clean[150] += 8.0
+    hits = flagged(_detect(client, "kmeans", clean.tolist(), params))
+    assert 150 in hits and [i for i in hits if i >= 120][0] == 150

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import multivariate, spc, statistical
+from . import kmeans, multivariate, spc, statistical
 from .common import ALARM_SCORE, MethodError, Scored
 
 UnivariateScorer = Callable[[np.ndarray, dict[str, Any], "dict[str, Any] | None"], Scored]
@@ -22,6 +22,7 @@ UNIVARIATE: dict[str, UnivariateScorer] = {
     "cusum": spc.cusum,
     "robust_z": statistical.robust_z,
     "seasonal": statistical.seasonal,
+    "kmeans": kmeans.kmeans,
 }
 MULTIVARIATE = {"isolation_forest": (multivariate.fit_isolation_forest, multivariate.isolation_forest),
                 "pca_t2q": (multivariate.fit_pca_t2q, multivariate.pca_t2q)}
@@ -43,6 +44,8 @@ def _fit_univariate(method: str, train: np.ndarray, params: dict[str, Any]) -> d
         return statistical.fit_seasonal(train, params)
     if method == "threshold":
         return {}
+    if method == "kmeans":
+        return kmeans.fit_kmeans(train, params)
     return statistical.fit_baseline(train, params, robust_default=method == "robust_z" or bool(params.get("robust", True)))
 
 
@@ -119,7 +122,7 @@ def score_series(method: str, values: np.ndarray, params: dict[str, Any],
             fit(method, params, series=row[None, :train_points]) if train_points else state) for row in values]
         return Scored(np.stack([p.scores for p in parts]), np.stack([p.flags for p in parts]),
                       np.stack([p.reasons for p in parts]))
-    if state and "center" in state and state["center"].shape[0] not in (1, values.shape[0]):
+    if state and "center" in state and np.asarray(state["center"]).shape[0] not in (1, values.shape[0]):
         raise MethodError("the model was trained on a different number of series or columns")
     if train_points:
         state = _fit_univariate(method, values[:, :train_points], params)
