@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from . import __version__
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     application.state.service = service
 
     @application.middleware("http")
-    async def forward_traceparent(request: Request, call_next):
+    async def forward_traceparent(request: Request, call_next) -> Response:
         token = current_traceparent.set(request.headers.get("traceparent"))
         try:
             return await call_next(request)
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             current_traceparent.reset(token)
 
     @application.exception_handler(TemplateError)
-    async def template_missing(request: Request, error: TemplateError):
+    async def template_missing(request: Request, error: TemplateError) -> JSONResponse:
         logger.error("%s", error)
         return JSONResponse(status_code=500, content={"detail": str(error)})
 

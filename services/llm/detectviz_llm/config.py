@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping, TypeVar
+
+Number = TypeVar("Number", int, float)
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TEMPLATES_DIR = REPOSITORY_ROOT / "conf" / "provisioning" / "templates" / "llm"
@@ -80,14 +82,14 @@ def _optional_url(value: str) -> str | None:
     return value or None
 
 
-def _number(env: Mapping[str, str], name: str, default, kind):
+def _number(env: Mapping[str, str], name: str, default: Number, kind: Callable[[str], Number]) -> Number:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
         value = kind(raw)
     except ValueError as error:
-        raise ConfigError(f"{name}: expected a {kind.__name__}, got {raw!r}") from error
+        raise ConfigError(f"{name}: expected a {getattr(kind, '__name__', 'number')}, got {raw!r}") from error
     if value < 0:
         raise ConfigError(f"{name}: must not be negative, got {raw!r}")
     return value

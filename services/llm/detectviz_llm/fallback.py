@@ -37,7 +37,7 @@ SEVERITY_RULES: dict[str, tuple[str, ...]] = {
     ),
     "warning": (
         "warning", "warn", "high", "low", "degraded", "timeout", "retry", "unstable", "slow", "threshold",
-        "error", "anomaly", "警告", "過高", "過低", "逾時", "異常", "不穩", "緩慢", "門檻", "錯誤", "偏高", "偏低",
+        "error", "anomaly", "offline", "unreachable", "loss", "警告", "離線", "斷線", "過高", "過低", "逾時", "異常", "不穩", "緩慢", "門檻", "錯誤", "偏高", "偏低",
     ),
 }
 CATEGORY_RULES: dict[str, tuple[str, ...]] = {

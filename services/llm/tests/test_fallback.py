@@ -76,3 +76,19 @@ def test_sentences_split_on_chinese_and_latin_ends():
     assert fallback.split_sentences("溫度過高！請檢查。Fan off. Retry?\n完成") == [
         "溫度過高！", "請檢查。", "Fan off.", "Retry?", "完成",
     ]
+
+
+def test_english_fallback_analysis_answers_in_english(make_client):
+    body = make_client().post("/v1/analyze", json={"text": "Switch 4 is offline. Packet loss on the link.", "language": "en"}).json()
+
+    assert body["backend"] == "fallback" and body["language"] == "en"
+    assert body["categories"] == ["network"]
+    assert body["next_steps"] == [fallback.NEXT_STEPS["en"]["network"]]
+    assert body["severity"] == "warning" and body["sentiment"] == "negative"
+
+
+def test_empty_text_is_rejected_naming_the_field(make_client):
+    response = make_client().post("/v1/summarize", json={"text": ""})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "text"]
