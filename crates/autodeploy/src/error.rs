@@ -49,6 +49,17 @@ pub enum AutodeployError {
         method: &'static str,
         reason: String,
     },
+    /// The reload after a deploy failed, so telegraf.d was restored to the snapshot taken
+    /// before the deploy.
+    #[error(
+        "reload failed ({reload_error}); rolled back to snapshot {snapshot_id}{after_rollback}"
+    )]
+    RolledBack {
+        snapshot_id: String,
+        reload_error: String,
+        /// Empty, or what went wrong reloading the restored configuration.
+        after_rollback: String,
+    },
     /// Serialising generated configuration to TOML failed.
     #[error("serialising telegraf configuration: {0}")]
     Serialize(String),

@@ -5,7 +5,8 @@
 //! Flow: [`ProfileCatalog::select_for`] picks a profile for a [`Device`];
 //! [`generate_device_file`] and [`HealthcheckTarget::generate_file`] render files;
 //! [`Deployer::deploy`] stages, validates ([`validate_telegraf_toml`]), snapshots, writes
-//! (`.tmp` + rename) and returns the diff; a [`ReloadConfig`] plugin then tells Telegraf.
+//! (`.tmp` + rename) and returns the diff; a [`ReloadConfig`] plugin then tells Telegraf, and
+//! [`deploy_and_reload`] rolls back when that reload fails.
 //! Scanning (SNMP, Modbus) is not here yet.
 
 pub mod deploy;
@@ -16,6 +17,7 @@ pub mod healthcheck;
 pub mod profile;
 pub mod reference;
 pub mod reload;
+pub mod rollout;
 pub mod snapshot;
 pub mod telegraf_config;
 pub mod validate;
@@ -28,5 +30,6 @@ pub use healthcheck::{HealthcheckKind, HealthcheckTarget, parse_healthcheck_csv}
 pub use profile::{Profile, ProfileCatalog};
 pub use reference::{OptionKind, TelegrafReference};
 pub use reload::{ReloadConfig, TelegrafReloader};
+pub use rollout::{deploy_and_reload, generate_deploy_set};
 pub use snapshot::{SnapshotManifest, SnapshotStore};
 pub use validate::{FieldFinding, ValidationReport, validate_telegraf_toml};

@@ -335,13 +335,36 @@ fn option_names_outside_parentheses(text: &str) -> Vec<String> {
     }
     backticked_tokens(&outside)
         .iter()
-        .flat_map(|token| token.split('/').map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|token| expand_slash_list(token))
         .filter(|token| {
             is_option_name(token)
                 && token
                     .chars()
                     .any(|character| character.is_ascii_lowercase())
         })
+        .collect()
+}
+
+/// `namepass/namedrop` → both names; `cookie_auth_url/method/body` → `cookie_auth_url`,
+/// `cookie_auth_method`, `cookie_auth_body` (later parts without `_` share the first part's
+/// prefix up to its last `_`).
+fn expand_slash_list(token: &str) -> Vec<String> {
+    let mut parts = token.split('/');
+    let Some(first) = parts.next() else {
+        return Vec::new();
+    };
+    let shared_prefix = first
+        .rfind('_')
+        .map(|position| &first[..=position])
+        .unwrap_or_default();
+    std::iter::once(first.to_string())
+        .chain(parts.map(|part| {
+            if part.contains('_') {
+                part.to_string()
+            } else {
+                format!("{shared_prefix}{part}")
+            }
+        }))
         .collect()
 }
 
@@ -365,9 +388,9 @@ fn bullet_option_names(readme: &str, marker: &str) -> BTreeSet<String> {
         {
             continue;
         }
-        for token in pieces[index].split('/') {
-            if is_option_name(token) {
-                names.insert(token.to_string());
+        for token in expand_slash_list(pieces[index]) {
+            if is_option_name(&token) {
+                names.insert(token);
             }
         }
     }
