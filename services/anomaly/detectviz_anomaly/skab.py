@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,11 @@ class SkabFile:
     timestamps: list[str]
     values: np.ndarray  # (rows, 8)
     anomaly: np.ndarray  # (rows,) bool
+    changepoint: np.ndarray  # (rows,) bool
+
+    def seconds(self) -> np.ndarray:
+        """Timestamps as seconds (the file's local time, naive; only differences matter)."""
+        return np.array([datetime.fromisoformat(stamp).timestamp() for stamp in self.timestamps])
 
 
 def load_file(path: Path) -> SkabFile:
@@ -40,7 +46,9 @@ def load_file(path: Path) -> SkabFile:
         rows = list(reader)
     values = np.array([[float(row[channel]) for channel in CHANNELS] for row in rows])
     anomaly = np.array([float(row["anomaly"]) > 0.5 for row in rows])
-    return SkabFile(f"{path.parent.name}/{path.name}", [row["datetime"] for row in rows], values, anomaly)
+    changepoint = np.array([float(row["changepoint"]) > 0.5 for row in rows])
+    return SkabFile(f"{path.parent.name}/{path.name}", [row["datetime"] for row in rows], values, anomaly,
+                    changepoint)
 
 
 def labelled_files(groups: tuple[str, ...] = ("valve1", "valve2", "other")) -> list[SkabFile]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectviz_anomaly import skab
+from detectviz_anomaly import nab, skab
 
 VALVE1_FILE = skab.data_dir() / "valve1" / "0.csv"
 
@@ -25,3 +25,26 @@ def test_pca_t2q_beats_all_normal_on_valve1_file(client):
     all_normal = skab.outlier_score(truth, np.zeros_like(truth))
     assert all_normal.f1 == 0.0
     assert ours.f1 > all_normal.f1 + 0.3, ours
+
+
+@pytest.mark.skipif(not VALVE1_FILE.exists(), reason=f"SKAB data not found at {VALVE1_FILE}")
+def test_nab_scorer_reproduces_the_all_anomalous_reference_row():
+    """BENCHMARK.md §1.4: constant 1 scores −1.47 / −2.94 / −0.98 with 127 missed and 34 FPs."""
+    tally = nab.NabTally()
+    for data in skab.labelled_files():
+        test = slice(skab.TRAIN_ROWS, None)
+        tally.add_file(data.seconds()[test], data.changepoint[test],
+                       nab.changepoints_from_flags(np.ones(len(data.anomaly) - skab.TRAIN_ROWS, dtype=bool)))
+    assert tally.summary() == {"nab_standard": -1.47, "nab_low_fp": -2.94, "nab_low_fn": -0.98,
+                               "missed_cps": 127, "fp_cps": 34}
+
+
+def test_nab_early_detection_earns_more_than_late():
+    seconds = np.arange(300, dtype=float)
+    truth = np.zeros(300, dtype=bool)
+    truth[100] = True
+    early, late = nab.NabTally(), nab.NabTally()
+    early.add_file(seconds, truth, seconds == 101)
+    late.add_file(seconds, truth, seconds == 159)
+    assert early.score("standard") > 95 and 40 < late.score("standard") < 50
+    assert early.missed == late.missed == 0
