@@ -269,6 +269,33 @@ fn the_upstream_sample_configs_load_without_findings() {
 }
 
 #[test]
+fn the_upstream_modbus_fragments_assembled_per_style_load_without_findings() {
+    // Upstream's SampleConfig() joins begin + one style + end; do the same for each style.
+    let reference = common::load_reference();
+    let samples = common::shared_directory().join("reference/telegraf/samples");
+    let part = |name: &str| {
+        let path = samples.join(format!("inputs.modbus.sample_{name}.conf"));
+        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    };
+    for style in ["register", "request", "metric"] {
+        let assembled = format!(
+            "{}\n{}\n{}",
+            part("general_begin"),
+            part(style),
+            part("general_end")
+        );
+        let report =
+            validate_telegraf_toml(&format!("modbus {style} style"), &assembled, &reference);
+        assert!(report.is_valid(), "{style}: {}", report.summary());
+        assert!(
+            report.checked_options > 5,
+            "{style}: only {} options checked",
+            report.checked_options
+        );
+    }
+}
+
+#[test]
 fn a_missing_reference_is_a_clear_error() {
     let directory = tempfile::tempdir().unwrap();
     let error = autodeploy::TelegrafReference::load(directory.path())
