@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 PROFILES: dict[str, tuple[float, float, float]] = {
     "standard": (1.0, -0.11, -1.0),
@@ -23,6 +24,17 @@ def changepoints_from_flags(flags: np.ndarray) -> np.ndarray:
     """The leaderboard's rule: cp = |diff(pred)| with cp[0] = pred[0]."""
     flags = flags.astype(int)
     return np.abs(np.diff(flags, prepend=0)).astype(bool)
+
+
+def smoothed_changepoints(flags: np.ndarray, median_window: int = 3, max_window: int = 30) -> np.ndarray:
+    """The leaderboard's Isolation Forest notebook rule: trailing rolling median of 3, trailing
+    rolling max of 30, then |diff| (windows shorter at the start instead of NaN)."""
+    values = flags.astype(float)
+    padded = np.concatenate([np.full(median_window - 1, values[0]), values])
+    median = np.median(sliding_window_view(padded, median_window), axis=1)
+    padded = np.concatenate([np.full(max_window - 1, median[0]), median])
+    widened = sliding_window_view(padded, max_window).max(axis=1)
+    return changepoints_from_flags(widened > 0.5)
 
 
 def _reward(position: int, profile: tuple[float, float, float]) -> float:

@@ -48,3 +48,11 @@ def test_nab_early_detection_earns_more_than_late():
     late.add_file(seconds, truth, seconds == 159)
     assert early.score("standard") > 95 and 40 < late.score("standard") < 50
     assert early.missed == late.missed == 0
+
+
+def test_smoothed_changepoint_rule_merges_flicker():
+    flags = np.zeros(100, dtype=bool)
+    flags[[20, 22, 23, 25, 26]] = True  # flicker around an event
+    assert nab.changepoints_from_flags(flags).sum() == 6
+    cps = np.nonzero(nab.smoothed_changepoints(flags))[0].tolist()
+    assert cps == [22, 57]  # median on at 22..27, held by the max for 30 more points
