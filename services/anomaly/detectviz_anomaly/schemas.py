@@ -2,9 +2,13 @@
 failures into 422 responses whose `loc` names the offending field."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
+
+
+# Values must be finite: NaN and infinities are rejected with the position of the bad value.
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class Series(BaseModel):
@@ -12,7 +16,7 @@ class Series(BaseModel):
 
     series_id: str = Field(min_length=1)
     timestamps: list[float | str] | None = None
-    values: list[float] = Field(min_length=1)
+    values: list[FiniteFloat] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _lengths_match(self) -> "Series":
@@ -27,7 +31,7 @@ class Frame(BaseModel):
     frame_id: str = "frame"
     columns: list[str] = Field(min_length=1)
     timestamps: list[float | str] | None = None
-    rows: list[list[float]] = Field(min_length=1)
+    rows: list[list[FiniteFloat]] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _shape_matches(self) -> "Frame":

@@ -85,6 +85,9 @@ def test_validation_errors_name_the_field(client):
     assert not_a_number.status_code == 422
     assert not_a_number.json()["detail"][0]["loc"] == ["body", "series", 0, "values", 1]
 
+    nan = client.post("/v1/detect", json={"method": "ewma", "series": [{"series_id": "s", "values": [1, "NaN"]}]})
+    assert nan.status_code == 422 and nan.json()["detail"][0]["loc"] == ["body", "series", 0, "values", 1]
+
     ragged = client.post("/v1/detect", json={"method": "pca_t2q", "frame": {"columns": ["a", "b"], "rows": [[1, 2], [3]]}})
     assert ragged.status_code == 422 and "rows[1]" in ragged.text
 
