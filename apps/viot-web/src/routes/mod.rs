@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod book;
+pub mod contacts;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
@@ -24,6 +25,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = alertmanager::add_routes(book);
     let book = alerts::add_routes(book);
     let book = rules::add_routes(book);
+    let book = contacts::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     audit::add_routes(book)
