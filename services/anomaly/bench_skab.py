@@ -43,10 +43,10 @@ def evaluate(client: TestClient, method: str, params: dict, files: list[skab.Ska
     for data in files:
         train_rows, test_rows = data.values[: skab.TRAIN_ROWS], data.values[skab.TRAIN_ROWS:]
         trained = client.post("/v1/train", json={"name": data.name, "method": method, "params": params,
-                                                 "frame": {"columns": skab.CHANNELS, "rows": train_rows.tolist()}})
+                                                 "frame": {"columns": data.channels, "rows": train_rows.tolist()}})
         trained.raise_for_status()
         detected = client.post("/v1/detect", json={"model_id": trained.json()["model_id"],
-                                                   "frame": {"columns": skab.CHANNELS, "rows": test_rows.tolist()}})
+                                                   "frame": {"columns": data.channels, "rows": test_rows.tolist()}})
         detected.raise_for_status()
         flags = np.array(detected.json()["results"][0]["flags"])
         predicted.append(flags)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 TRAIN_ROWS = 400
-CHANNELS = ["Accelerometer1RMS", "Accelerometer2RMS", "Current", "Pressure", "Temperature",
-            "Thermocouple", "Voltage", "Volume Flow RateRMS"]
+# Columns of a SKAB file that are not sensor channels; every other column is one.
+NON_CHANNEL_COLUMNS = ("datetime", "anomaly", "changepoint")
 
 
 def data_dir() -> Path:
@@ -30,6 +30,7 @@ class SkabFile:
     """One labelled SKAB experiment."""
 
     name: str
+    channels: list[str]  # sensor columns, in file order, from the header
     timestamps: list[str]
     values: np.ndarray  # (rows, 8)
     anomaly: np.ndarray  # (rows,) bool
@@ -44,11 +45,12 @@ def load_file(path: Path) -> SkabFile:
     with path.open(newline="") as handle:
         reader = csv.DictReader(handle, delimiter=";")
         rows = list(reader)
-    values = np.array([[float(row[channel]) for channel in CHANNELS] for row in rows])
+        channels = [column for column in reader.fieldnames or [] if column not in NON_CHANNEL_COLUMNS]
+    values = np.array([[float(row[channel]) for channel in channels] for row in rows])
     anomaly = np.array([float(row["anomaly"]) > 0.5 for row in rows])
     changepoint = np.array([float(row["changepoint"]) > 0.5 for row in rows])
-    return SkabFile(f"{path.parent.name}/{path.name}", [row["datetime"] for row in rows], values, anomaly,
-                    changepoint)
+    return SkabFile(f"{path.parent.name}/{path.name}", channels, [row["datetime"] for row in rows], values,
+                    anomaly, changepoint)
 
 
 def labelled_files(groups: tuple[str, ...] = ("valve1", "valve2", "other")) -> list[SkabFile]:

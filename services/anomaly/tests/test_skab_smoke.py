@@ -20,10 +20,10 @@ def test_pca_t2q_beats_all_normal_on_valve1_file(client):
     data = skab.load_file(VALVE1_FILE)
     train, test = data.values[: skab.TRAIN_ROWS], data.values[skab.TRAIN_ROWS:]
     trained = client.post("/v1/train", json={"name": "valve1/0", "method": "pca_t2q",
-                                             "frame": {"columns": skab.CHANNELS, "rows": train.tolist()}})
+                                             "frame": {"columns": data.channels, "rows": train.tolist()}})
     assert trained.status_code == 200, trained.text
     detected = client.post("/v1/detect", json={"model_id": trained.json()["model_id"],
-                                               "frame": {"columns": skab.CHANNELS, "rows": test.tolist()}})
+                                               "frame": {"columns": data.channels, "rows": test.tolist()}})
     flags = np.array(detected.json()["results"][0]["flags"])
     truth = data.anomaly[skab.TRAIN_ROWS:]
     ours = skab.outlier_score(truth, flags)
