@@ -10,6 +10,7 @@ declare -A debian_packages=(
   [influxd]=influxdb                 # ingest forwarding test
   [prometheus]=prometheus            # Alertmanager API end-to-end test (Prometheus pushes alerts)
   [openssl]=openssl                  # the notifier's TLS tests make a throwaway CA
+  [prometheus-alertmanager]=prometheus-alertmanager  # peer figure in bench/notifier.sh
 )
 
 missing=()

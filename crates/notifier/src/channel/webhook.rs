@@ -4,7 +4,8 @@
 //!
 //! Options: extra headers, bearer or basic auth, an HMAC-SHA256 signature of the exact body
 //! (`X-Detectviz-Signature: sha256=<hex>` by default), and `max_alerts` (alerts beyond it are
-//! dropped and counted in `truncatedAlerts`). See `webhook.sample.toml`.
+//! dropped and counted in `truncatedAlerts`). Every request carries `Idempotency-Key`, the
+//! notification's idempotency key, for receivers that deduplicate. See `webhook.sample.toml`.
 
 use std::collections::BTreeMap;
 
@@ -74,6 +75,10 @@ pub struct BasicAuth {
     pub username: String,
     pub password: Secret,
 }
+
+/// Carries the notification's idempotency key: the same notification sent again (a retry, or
+/// a resend after a crash) has the same key, so a receiver that remembers keys sees it once.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
 fn default_signature_header() -> String {
     DEFAULT_SIGNATURE_HEADER.to_string()
@@ -164,7 +169,8 @@ impl Webhook {
         let mut request = self
             .client
             .post(self.url.clone())
-            .header(CONTENT_TYPE, "application/json");
+            .header(CONTENT_TYPE, "application/json")
+            .header(IDEMPOTENCY_KEY_HEADER, &notification.idempotency_key);
         for (header_name, value) in &self.headers {
             request = request.header(header_name, value);
         }

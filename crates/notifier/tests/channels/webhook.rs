@@ -57,6 +57,10 @@ async fn the_body_is_alertmanager_v4_signed_with_auth_and_headers() {
         Some("Bearer bearer-secret-value")
     );
     assert_eq!(request.header("x-api-key"), Some("header-secret-value"));
+    assert_eq!(
+        request.header("idempotency-key"),
+        Some(notification.idempotency_key.as_str())
+    );
     let expected_signature = body_signature("hmac-secret-value", &request.body);
     assert_eq!(
         request.header("x-detectviz-signature"),
