@@ -7,8 +7,9 @@
 //! work is durable and the bus entry may be acknowledged; a redelivered event finds its rows
 //! and adds nothing. [`Pipeline::deliver_due`] runs on a tick: it queues repeats, takes the
 //! due rows, groups them, marks them `sending`, sends one notification per group and marks
-//! them `sent`, `retrying` (with backoff) or `failed`. Rows a crash left in `sending` are
-//! requeued at start ([`Pipeline::resume`]).
+//! them `sent`, `retrying` (with backoff) or `failed`; rows whose alerts were all silenced or
+//! acknowledged while they waited end `suppressed` without a send. Rows a crash left in
+//! `sending` are requeued at start ([`Pipeline::resume`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -20,15 +21,14 @@ use store::{NewNotification, NotificationRecord, Store};
 
 use crate::channel::Channel;
 use crate::config::NotifierConfig;
-use crate::error::{ChannelError, NotifierError};
+use crate::error::NotifierError;
 use crate::group::{GroupId, GroupTimers, GroupTiming};
 use crate::mute::{DropReason, MuteContext};
-use crate::notification::{Notification, NotificationContext};
-use crate::retry::{RateLimiter, RetryDecision, random_jitter, retry_decision};
+use crate::retry::RateLimiter;
 use crate::route::route;
 
-/// Most due rows one delivery round takes.
-const DUE_BATCH: u32 = 500;
+#[path = "pipeline_delivery.rs"]
+mod delivery;
 
 /// What a `notifications` row carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +43,8 @@ pub struct DeliveryReport {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Rows not sent because every alert in them was muted or acknowledged since queueing.
+    pub suppressed: usize,
     /// Groups left for a later round by the rate limit.
     pub rate_limited: usize,
 }
@@ -142,153 +144,6 @@ impl Pipeline {
             }
         }
         Ok(created)
-    }
-
-    /// One delivery round at `now_ms`: queues repeats, then sends every due group.
-    pub async fn deliver_due(&self, now_ms: i64) -> Result<DeliveryReport, NotifierError> {
-        self.enqueue_repeats(now_ms).await?;
-        let due = self
-            .store
-            .notifications()
-            .list_due(now_ms, DUE_BATCH)
-            .await?;
-        let mut groups: BTreeMap<GroupId, Vec<NotificationRecord>> = BTreeMap::new();
-        for record in due {
-            let group = GroupId {
-                group_key: record.group_key.clone(),
-                receiver: record.receiver.clone(),
-                channel: record.channel.clone(),
-            };
-            groups.entry(group).or_default().push(record);
-        }
-        let mut report = DeliveryReport::default();
-        for (group, records) in groups {
-            self.deliver_group(&group, records, now_ms, &mut report)
-                .await?;
-        }
-        Ok(report)
-    }
-
-    async fn deliver_group(
-        &self,
-        group: &GroupId,
-        records: Vec<NotificationRecord>,
-        now_ms: i64,
-        report: &mut DeliveryReport,
-    ) -> Result<(), NotifierError> {
-        let notifications = self.store.notifications();
-        let Some(channel) = self.channels.get(&group.channel) else {
-            for record in &records {
-                notifications
-                    .mark_failed(record.id, "the channel is no longer configured", now_ms)
-                    .await?;
-                report.failed += 1;
-            }
-            return Ok(());
-        };
-        if self
-            .lock_state()
-            .limiter
-            .try_acquire(&group.channel, now_ms)
-            .is_err()
-        {
-            report.rate_limited += 1;
-            return Ok(());
-        }
-        let mut owned = Vec::new();
-        for record in records {
-            if notifications.begin_attempt(record.id, now_ms).await? {
-                owned.push(record);
-            }
-        }
-        let group_labels = owned
-            .first()
-            .and_then(|record| serde_json::from_value::<OutboxPayload>(record.payload.clone()).ok())
-            .map(|payload| payload.group_labels)
-            .unwrap_or_default();
-        if owned.is_empty() {
-            return Ok(());
-        }
-        let Some(notification) = self.build_notification(group, &group_labels, &owned) else {
-            for record in &owned {
-                notifications
-                    .mark_failed(record.id, "the stored payload is unreadable", now_ms)
-                    .await?;
-                report.failed += 1;
-            }
-            return Ok(());
-        };
-        let timeout = std::time::Duration::from_millis(self.config.send_timeout_ms);
-        let sent = match tokio::time::timeout(timeout, channel.send(&notification)).await {
-            Ok(sent) => sent,
-            Err(_elapsed) => Err(ChannelError::TimedOut {
-                channel: group.channel.clone(),
-                peer: "the peer".to_string(),
-            }),
-        };
-        match sent {
-            Ok(delivered) => {
-                for record in &owned {
-                    notifications
-                        .mark_sent(record.id, delivered.provider_message_id.as_deref(), now_ms)
-                        .await?;
-                    report.sent += 1;
-                }
-                let transitions = payload_transitions(&owned);
-                self.lock_state()
-                    .timers
-                    .record_sent(group, &group_labels, &transitions, now_ms);
-            }
-            Err(error) => {
-                let message = error.to_string();
-                tracing::warn!(channel = %group.channel, error = %message, "notification failed");
-                for record in &owned {
-                    let attempts = record.attempts.saturating_add(1);
-                    match retry_decision(&self.config.retry, &error, attempts, random_jitter()) {
-                        RetryDecision::RetryAfter(delay) => {
-                            let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
-                            notifications
-                                .mark_retrying(
-                                    record.id,
-                                    &message,
-                                    now_ms.saturating_add(delay_ms),
-                                    now_ms,
-                                )
-                                .await?;
-                            report.retrying += 1;
-                        }
-                        RetryDecision::GiveUp => {
-                            notifications
-                                .mark_failed(record.id, &message, now_ms)
-                                .await?;
-                            report.failed += 1;
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The group's notification: the rows' transitions plus its other alerts still firing.
-    fn build_notification(
-        &self,
-        group: &GroupId,
-        group_labels: &BTreeMap<String, String>,
-        records: &[NotificationRecord],
-    ) -> Option<Notification> {
-        if records.is_empty() {
-            return None;
-        }
-        let mut transitions = self.lock_state().timers.firing_alerts(group);
-        transitions.extend(payload_transitions(records));
-        let context = NotificationContext {
-            group_key: group.group_key.clone(),
-            receiver: group.receiver.clone(),
-            group_labels: group_labels.clone(),
-            external_url: self.config.external_url.clone(),
-        };
-        Notification::from_transitions(context, &transitions).ok()
     }
 
     /// Queues a repeat row for each still-firing group past its `repeat_interval`, leaving

@@ -44,7 +44,8 @@ pub use contacts::{ContactRecord, Contacts, NewContact};
 pub use database_url::{Backend, redact_url};
 pub use error::StoreError;
 pub use notifications::{
-    DeliveryStatus, NewNotification, NotificationClaim, NotificationRecord, Notifications,
+    DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
+    Notifications,
 };
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};

@@ -21,6 +21,9 @@ pub enum DeliveryStatus {
     Sent,
     Failed,
     Retrying,
+    /// Not sent: a silence, maintenance window, inhibition or acknowledgement muted every
+    /// alert of the row between queueing and sending.
+    Suppressed,
 }
 
 impl DeliveryStatus {
@@ -31,6 +34,7 @@ impl DeliveryStatus {
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Failed => "failed",
             DeliveryStatus::Retrying => "retrying",
+            DeliveryStatus::Suppressed => "suppressed",
         }
     }
 
@@ -41,13 +45,17 @@ impl DeliveryStatus {
             "sent" => Some(DeliveryStatus::Sent),
             "failed" => Some(DeliveryStatus::Failed),
             "retrying" => Some(DeliveryStatus::Retrying),
+            "suppressed" => Some(DeliveryStatus::Suppressed),
             _ => None,
         }
     }
 
-    /// `sent` and `failed` never change again.
+    /// `sent`, `failed` and `suppressed` never change again.
     pub fn is_final(self) -> bool {
-        matches!(self, DeliveryStatus::Sent | DeliveryStatus::Failed)
+        matches!(
+            self,
+            DeliveryStatus::Sent | DeliveryStatus::Failed | DeliveryStatus::Suppressed
+        )
     }
 }
 
@@ -80,6 +88,18 @@ pub struct NotificationRecord {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub next_attempt_at_ms: Option<i64>,
+}
+
+/// Which rows [`Notifications::list`] returns, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotificationFilter {
+    pub status: Option<DeliveryStatus>,
+    pub receiver: Option<String>,
+    /// Rows whose payload names this alert fingerprint.
+    pub fingerprint: Option<String>,
+    /// Only rows with a smaller id (the previous page's last id).
+    pub before_id: Option<i64>,
+    pub limit: u32,
 }
 
 /// What `claim_or_create` found or made.
@@ -202,6 +222,62 @@ impl<'store> Notifications<'store> {
         rows.iter().map(notification_from_row).collect()
     }
 
+    /// Rows matching `filter`, newest (highest id) first, at most `filter.limit`.
+    pub async fn list(
+        &self,
+        filter: &NotificationFilter,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let mut sql = String::from(select_notifications!("WHERE 1 = 1"));
+        if filter.status.is_some() {
+            sql.push_str(" AND status = ?");
+        }
+        if filter.receiver.is_some() {
+            sql.push_str(" AND receiver = ?");
+        }
+        if filter.fingerprint.is_some() {
+            sql.push_str(" AND payload LIKE ? ESCAPE '!'");
+        }
+        if filter.before_id.is_some() {
+            sql.push_str(" AND id < ?");
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        // Only the literal fragments above make up the text; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(status) = filter.status {
+            query = query.bind(status.as_str());
+        }
+        if let Some(receiver) = &filter.receiver {
+            query = query.bind(receiver.clone());
+        }
+        if let Some(fingerprint) = &filter.fingerprint {
+            let escaped = fingerprint
+                .replace('!', "!!")
+                .replace('%', "!%")
+                .replace('_', "!_");
+            query = query.bind(format!("%\"fingerprint\":\"{escaped}\"%"));
+        }
+        if let Some(before_id) = filter.before_id {
+            query = query.bind(before_id);
+        }
+        let rows = query
+            .bind(i64::from(filter.limit))
+            .fetch_all(self.store.pool())
+            .await?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
+    /// How many rows wait to be sent: `pending`, `retrying` or `sending`.
+    pub async fn count_queued(&self) -> Result<u64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS queued FROM notifications \
+             WHERE status IN ('pending', 'retrying', 'sending')",
+        )
+        .fetch_one(self.store.pool())
+        .await?;
+        let queued: i64 = row.try_get("queued")?;
+        Ok(u64::try_from(queued).unwrap_or(0))
+    }
+
     /// `pending` and `retrying` rows whose `next_attempt_at` has come, oldest first.
     pub async fn list_due(
         &self,
@@ -272,6 +348,27 @@ impl<'store> Notifications<'store> {
         .execute(self.store.pool())
         .await?;
         Ok(())
+    }
+
+    /// `pending` or `retrying` → `suppressed` (final), with why; false when the row was in
+    /// another status.
+    pub async fn mark_suppressed(
+        &self,
+        id: i64,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE notifications SET status = 'suppressed', last_error = ?, \
+             next_attempt_at = NULL, updated_at = ? \
+             WHERE id = ? AND status IN ('pending', 'retrying')",
+        )
+        .bind(reason)
+        .bind(now_ms)
+        .bind(id)
+        .execute(self.store.pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
     }
 
     /// `→ failed`, final.

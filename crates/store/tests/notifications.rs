@@ -176,7 +176,87 @@ async fn rows_stuck_in_sending_are_requeued(store: &Store) -> anyhow::Result<()>
     Ok(())
 }
 
+async fn the_list_filters_by_status_receiver_and_fingerprint_and_pages(
+    store: &Store,
+) -> anyhow::Result<()> {
+    let notifications = store.notifications();
+    let mut ids = Vec::new();
+    for (key, receiver, fingerprint) in [
+        ("f1", "plant-oncall", "0a887e641d7af92d"),
+        ("f2", "office", "0a887e641d7af92d"),
+        ("f3", "plant-oncall", "ffff000011112222"),
+    ] {
+        let mut new = notification(key, None);
+        new.receiver = receiver.to_string();
+        new.payload = json!({ "transitions": [{ "fingerprint": fingerprint }] });
+        ids.push(notifications.claim_or_create(&new).await?.record.id);
+    }
+    assert!(notifications.begin_attempt(ids[0], NOW_MS).await?);
+    notifications.mark_sent(ids[0], Some("m-1"), NOW_MS).await?;
+    assert!(
+        notifications
+            .mark_suppressed(ids[1], "silenced by ops", NOW_MS)
+            .await?
+    );
+    assert!(
+        !notifications
+            .mark_suppressed(ids[0], "late", NOW_MS)
+            .await?,
+        "a sent row stays sent"
+    );
+    let listed = |filter: store::NotificationFilter| async move {
+        let rows = store.notifications().list(&filter).await?;
+        anyhow::Ok(rows.iter().map(|row| row.id).collect::<Vec<_>>())
+    };
+    let all = store::NotificationFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(listed(all.clone()).await?, [ids[2], ids[1], ids[0]]);
+    let by_fingerprint = store::NotificationFilter {
+        fingerprint: Some("0a887e641d7af92d".into()),
+        ..all.clone()
+    };
+    assert_eq!(listed(by_fingerprint).await?, [ids[1], ids[0]]);
+    let wildcard = store::NotificationFilter {
+        fingerprint: Some("%".into()),
+        ..all.clone()
+    };
+    assert!(listed(wildcard).await?.is_empty(), "% is not a wildcard");
+    let by_receiver = store::NotificationFilter {
+        receiver: Some("plant-oncall".into()),
+        ..all.clone()
+    };
+    assert_eq!(listed(by_receiver).await?, [ids[2], ids[0]]);
+    let suppressed = store::NotificationFilter {
+        status: Some(DeliveryStatus::Suppressed),
+        ..all.clone()
+    };
+    assert_eq!(listed(suppressed).await?, [ids[1]]);
+    assert_eq!(
+        notifications.count_queued().await?,
+        1,
+        "f3 is still pending"
+    );
+    let row = notifications.get(ids[1]).await?.unwrap();
+    assert_eq!(row.last_error.as_deref(), Some("silenced by ops"));
+    assert!(row.status.is_final());
+    let first_page = store::NotificationFilter {
+        limit: 2,
+        ..all.clone()
+    };
+    assert_eq!(listed(first_page).await?, [ids[2], ids[1]]);
+    let second_page = store::NotificationFilter {
+        limit: 2,
+        before_id: Some(ids[1]),
+        ..all
+    };
+    assert_eq!(listed(second_page).await?, [ids[0]]);
+    Ok(())
+}
+
 store::test_on_both_backends!(
+    the_list_filters_by_status_receiver_and_fingerprint_and_pages,
     a_key_is_created_once_and_found_again,
     only_one_caller_owns_an_attempt,
     due_rows_wait_for_their_time_and_listing_by_status_works,

@@ -7,6 +7,7 @@ mod email;
 mod http_peer;
 mod line;
 mod pipeline;
+mod send_time_mute;
 mod slack;
 mod smtp_peer;
 mod webhook;
