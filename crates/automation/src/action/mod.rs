@@ -45,6 +45,19 @@ pub struct ActionRequest {
     pub parameters: BTreeMap<String, String>,
     /// How long the attempt may take; a shell action kills its process group after it.
     pub timeout: Duration,
+    /// Where a shell action copies its output as it comes (the task runner's live view).
+    pub live_output: Option<LiveOutput>,
+}
+
+/// A live copy of a run's output: chunks of text on a bounded broadcast channel. A slow
+/// reader loses chunks (the stored output stays complete up to its cap); the run never waits.
+#[derive(Debug, Clone)]
+pub struct LiveOutput(pub tokio::sync::broadcast::Sender<String>);
+
+impl PartialEq for LiveOutput {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same_channel(&other.0)
+    }
 }
 
 impl ActionRequest {
@@ -65,6 +78,9 @@ pub struct ActionOutput {
     pub stderr: String,
     /// The peer's id for what it created (a ticket number), when it returns one.
     pub provider_id: Option<String>,
+    /// What an `llm` action's model answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
 }
 
 /// One configured action: a script to run, a webhook to call...
