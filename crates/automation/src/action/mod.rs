@@ -18,6 +18,7 @@ use crate::template::TemplateContext;
 
 #[cfg(test)]
 pub(crate) mod conformance;
+pub mod llm;
 pub mod output;
 pub mod script_path;
 pub mod shell;
@@ -27,6 +28,7 @@ pub mod ticket;
 pub mod webhook;
 
 pub use detectviz::Secret;
+pub use llm::{Llm, LlmConfig};
 pub use shell::{RunAs, Shell, ShellConfig};
 pub use ticket::{Ticket, TicketConfig, TicketFormat};
 pub use webhook::{Webhook, WebhookConfig};
@@ -92,13 +94,14 @@ pub trait Action: Send + Sync + std::fmt::Debug {
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> ExecuteFuture<'a>;
 }
 
-/// An action's configuration, tagged by `type` (`shell`, `webhook`, `ticket`).
+/// An action's configuration, tagged by `type` (`shell`, `webhook`, `ticket`, `llm`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum ActionConfig {
     Shell(ShellConfig),
     Webhook(WebhookConfig),
     Ticket(TicketConfig),
+    Llm(LlmConfig),
 }
 
 impl ActionConfig {
@@ -108,6 +111,7 @@ impl ActionConfig {
             ActionConfig::Shell(config) => &config.name,
             ActionConfig::Webhook(config) => &config.name,
             ActionConfig::Ticket(config) => &config.name,
+            ActionConfig::Llm(config) => &config.name,
         }
     }
 
@@ -117,6 +121,7 @@ impl ActionConfig {
             ActionConfig::Shell(config) => Ok(Box::new(Shell::new(config)?)),
             ActionConfig::Webhook(config) => Ok(Box::new(Webhook::new(config)?)),
             ActionConfig::Ticket(config) => Ok(Box::new(Ticket::new(config)?)),
+            ActionConfig::Llm(config) => Ok(Box::new(Llm::new(config)?)),
         }
     }
 }
