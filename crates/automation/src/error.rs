@@ -43,14 +43,14 @@ pub enum ActionError {
     ScriptFailed {
         action: String,
         exit_code: i32,
-        output: ActionOutput,
+        output: Box<ActionOutput>,
     },
     /// The script was killed by a signal it did not get from us.
     #[error("action `{action}`: the script was killed by signal {signal}")]
     ScriptKilled {
         action: String,
         signal: i32,
-        output: ActionOutput,
+        output: Box<ActionOutput>,
     },
     /// The attempt ran past its timeout; a script's whole process group was killed.
     #[error("action `{action}`: no result within {timeout_ms} ms")]
@@ -117,6 +117,8 @@ pub(crate) fn is_retryable_http_status(status: u16) -> bool {
 pub enum RunError {
     #[error("event bus: {0}")]
     Bus(#[from] eventbus::BusError),
+    #[error("run history: {0}")]
+    Store(#[from] store::StoreError),
     /// Shutdown came while a run waited to retry: it is neither finished nor recorded as
     /// failed, so the redelivery after the restart runs it again.
     #[error("shut down before run `{run_key}` finished")]
@@ -130,6 +132,8 @@ pub enum AutomationError {
     Config(#[from] ConfigError),
     #[error("event bus: {0}")]
     Bus(#[from] eventbus::BusError),
+    #[error("run history: {0}")]
+    Store(#[from] store::StoreError),
 }
 
 #[cfg(test)]
@@ -149,7 +153,7 @@ mod tests {
         ActionError::ScriptFailed {
             action: "restart".to_string(),
             exit_code,
-            output: ActionOutput::default(),
+            output: Box::default(),
         }
     }
 

@@ -1,28 +1,31 @@
 //! The executor: consumes `dv:alerts` in group `automation`, matches each transition against
-//! the rules, and runs the matching rules' actions with the pipeline around them: the run
-//! ledger (one run per key, see [`run_record`](crate::run_record)), concurrency limits,
+//! the rules, and runs the matching rules' actions with the pipeline around them: the claim in
+//! the store (one run per key, see [`run_history`](crate::run_history)), concurrency limits,
 //! cooldowns, a timeout per attempt, retries of retryable failures with exponential backoff,
 //! and a `started` and a finished record of every run on `dv:automation`.
 //!
 //! The actions matched by one transition run concurrently; the alert entry is acknowledged
 //! when they all finished and their records are published, so a crash leaves it pending for
-//! redelivery. Shutdown during a retry's backoff leaves the run unfinished (not recorded as
-//! failed), so the redelivery after the restart runs it again. A transition that is not one
-//! goes to the dead letters.
+//! redelivery. At start the executor marks the runs it left `started` (it was killed) as
+//! `interrupted`; the redelivered transition runs them again only for rules declared
+//! `idempotent`. Shutdown during a retry's backoff leaves the run `started`, so it becomes
+//! `interrupted` the same way. A transition that is not one goes to the dead letters.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alert::runner::ALERTS_STREAM;
 use detectviz::AlertTransition;
-use eventbus::{BusError, CancellationToken, Delivery, EventBus, HandlerError};
+use eventbus::{CancellationToken, Delivery, EventBus, HandlerError};
 use serde::Deserialize;
 
 use crate::action::{Action, ActionOutput, ActionRequest};
 use crate::error::{ActionError, AutomationError, ConfigError, RunError};
 use crate::limits::{ConcurrencyLimits, Cooldowns};
+use crate::notify_request::publish_if_asked;
 use crate::rule::{AutomationRule, validate_rules};
-use crate::run_record::{RunLedger, RunRecord, RunStatus, publish_record, run_key};
+use crate::run_history::{self, RunDecision};
+use crate::run_record::{RunRecord, RunStatus, publish_record, run_key};
 
 /// Consumer group of the executor on `dv:alerts`.
 pub const AUTOMATION_GROUP: &str = "automation";
@@ -56,31 +59,31 @@ impl Default for ExecutorConfig {
     }
 }
 
-struct PreparedRule {
-    rule: AutomationRule,
-    action: Box<dyn Action>,
+pub(crate) struct PreparedRule {
+    pub(crate) rule: AutomationRule,
+    pub(crate) action: Box<dyn Action>,
 }
 
 /// The rules with their built actions, and the state of the pipeline around them.
 pub struct Executor {
-    bus: EventBus,
-    rules: Vec<PreparedRule>,
-    config: ExecutorConfig,
+    pub(crate) bus: EventBus,
+    pub(crate) store: store::Store,
+    pub(crate) rules: Vec<PreparedRule>,
+    pub(crate) config: ExecutorConfig,
     limits: ConcurrencyLimits,
     cooldowns: Cooldowns,
-    ledger: tokio::sync::Mutex<RunLedger>,
     shutdown: CancellationToken,
 }
 
-/// Runs the executor until `shutdown`.
+/// Runs the executor until `shutdown`: marks the runs it left unfinished as interrupted, then
+/// consumes `dv:alerts`.
 pub async fn run_automation(
-    bus: EventBus,
-    rules: Vec<AutomationRule>,
-    config: ExecutorConfig,
+    executor: Arc<Executor>,
     shutdown: CancellationToken,
 ) -> Result<(), AutomationError> {
-    let consumer = config.consumer.clone();
-    let executor = Arc::new(Executor::new(bus.clone(), rules, config, shutdown.clone())?);
+    let consumer = executor.config.consumer.clone();
+    let bus = executor.bus.clone();
+    run_history::mark_interrupted(&executor.store, &consumer, now_ms()).await?;
     let handler = move |delivery: Delivery| {
         let executor = executor.clone();
         async move { executor.handle_delivery(delivery).await }
@@ -100,6 +103,7 @@ impl Executor {
     /// Checks the rules and builds their actions.
     pub fn new(
         bus: EventBus,
+        store: store::Store,
         rules: Vec<AutomationRule>,
         config: ExecutorConfig,
         shutdown: CancellationToken,
@@ -112,6 +116,7 @@ impl Executor {
         }
         Ok(Executor {
             bus,
+            store,
             rules: prepared,
             limits: ConcurrencyLimits::new(
                 config.max_concurrent_runs,
@@ -119,7 +124,6 @@ impl Executor {
             ),
             config,
             cooldowns: Cooldowns::default(),
-            ledger: tokio::sync::Mutex::new(RunLedger::new()),
             shutdown,
         })
     }
@@ -162,25 +166,52 @@ impl Executor {
         let rule = &prepared.rule;
         let action = prepared.action.as_ref();
         let key = run_key(transition, &rule.id, action.name());
-        if self.is_finished(&key).await? {
-            tracing::debug!(run_key = %key, "run already finished; skipped");
+        let RunDecision::Run { generation } =
+            run_history::next_generation(&self.store, &key, rule.idempotent).await?
+        else {
+            tracing::debug!(run_key = %key, "run already made or being made; skipped");
             return Ok(None);
-        }
+        };
         let mut record = new_record(rule, action.name(), transition, key);
+        record.generation = generation;
         let parameters = match rule.render_parameters(transition) {
             Ok(parameters) => parameters,
-            Err(reason) => return Ok(Some(self.finish_without_running(record, reason).await?)),
+            Err(reason) => {
+                return self
+                    .finish_without_running(
+                        prepared,
+                        record,
+                        format!("cannot render the rule's templates: {reason}"),
+                    )
+                    .await;
+            }
         };
         let concurrency_key = match rule.render_concurrency_key(transition, &parameters) {
             Ok(concurrency_key) => concurrency_key,
-            Err(reason) => return Ok(Some(self.finish_without_running(record, reason).await?)),
+            Err(reason) => {
+                return self
+                    .finish_without_running(
+                        prepared,
+                        record,
+                        format!("cannot render the rule's templates: {reason}"),
+                    )
+                    .await;
+            }
         };
         let _permits = self
             .limits
             .acquire(action.name(), concurrency_key.as_deref())
             .await;
-        // Another consumer may have finished it while this one waited for a slot.
-        if self.is_finished(&record.run_key).await? {
+        let parameters_json = serde_json::to_value(&parameters).unwrap_or_default();
+        if !run_history::claim(
+            &self.store,
+            &record,
+            &parameters_json,
+            &self.config.consumer,
+        )
+        .await?
+        {
+            // Another executor claimed it while this one waited for a slot.
             return Ok(None);
         }
         let cooldown_scope = concurrency_key.unwrap_or_else(|| transition.fingerprint.clone());
@@ -191,7 +222,7 @@ impl Executor {
         {
             record.status = RunStatus::SkippedCooldown;
             record.ended_at_ms = Some(record.started_at_ms);
-            return Ok(Some(self.publish_finished(record).await?));
+            return Ok(Some(self.publish_finished(prepared, record).await?));
         }
         publish_record(&self.bus, &record).await?;
         let request = ActionRequest {
@@ -199,6 +230,7 @@ impl Executor {
             transition: transition.clone(),
             parameters,
             timeout: Duration::from_secs(rule.timeout_s),
+            live_output: None,
         };
         let Some((attempts, outcome)) = self.execute_with_retry(action, rule, &request).await
         else {
@@ -207,29 +239,13 @@ impl Executor {
             });
         };
         record.attempts = attempts;
-        record.ended_at_ms = Some(now_ms());
-        match outcome {
-            Ok(output) => {
-                record.status = RunStatus::Succeeded;
-                record.set_output(&output);
-            }
-            Err(error) => {
-                record.status = match error {
-                    ActionError::TimedOut { .. } => RunStatus::TimedOut,
-                    _ => RunStatus::Failed,
-                };
-                if let Some(output) = error.output() {
-                    record.set_output(output);
-                }
-                record.error = Some(error.to_string());
-            }
-        }
-        Ok(Some(self.publish_finished(record).await?))
+        record_outcome(&mut record, outcome);
+        Ok(Some(self.publish_finished(prepared, record).await?))
     }
 
     /// Attempts until success, a final error or `max_attempts`; `None` when shutdown came
     /// during a backoff.
-    async fn execute_with_retry(
+    pub(crate) async fn execute_with_retry(
         &self,
         action: &dyn Action,
         rule: &AutomationRule,
@@ -280,26 +296,31 @@ impl Executor {
         Duration::from_millis(delay_ms)
     }
 
-    async fn is_finished(&self, run_key: &str) -> Result<bool, BusError> {
-        let mut ledger = self.ledger.lock().await;
-        ledger.refresh(&self.bus).await?;
-        Ok(ledger.is_finished(run_key))
-    }
-
     async fn finish_without_running(
         &self,
+        prepared: &PreparedRule,
         mut record: RunRecord,
         reason: String,
-    ) -> Result<RunRecord, BusError> {
+    ) -> Result<Option<RunRecord>, RunError> {
+        let parameters = serde_json::Value::Object(Default::default());
+        if !run_history::claim(&self.store, &record, &parameters, &self.config.consumer).await? {
+            return Ok(None);
+        }
         record.status = RunStatus::Failed;
         record.ended_at_ms = Some(record.started_at_ms);
-        record.error = Some(format!("cannot render the rule's templates: {reason}"));
-        self.publish_finished(record).await
+        record.error = Some(reason);
+        Ok(Some(self.publish_finished(prepared, record).await?))
     }
 
-    async fn publish_finished(&self, record: RunRecord) -> Result<RunRecord, BusError> {
+    /// Stores the run's end, then publishes it (and the notify request the rule asks for).
+    pub(crate) async fn publish_finished(
+        &self,
+        prepared: &PreparedRule,
+        record: RunRecord,
+    ) -> Result<RunRecord, RunError> {
+        run_history::finish(&self.store, &record).await?;
         publish_record(&self.bus, &record).await?;
-        self.ledger.lock().await.note(&record);
+        publish_if_asked(&self.bus, prepared.rule.notify.as_ref(), &record).await?;
         tracing::info!(
             rule = %record.rule_id,
             action = %record.action,
@@ -312,6 +333,27 @@ impl Executor {
     }
 }
 
+/// Copies an attempt's outcome into the record.
+pub(crate) fn record_outcome(record: &mut RunRecord, outcome: Result<ActionOutput, ActionError>) {
+    record.ended_at_ms = Some(now_ms());
+    match outcome {
+        Ok(output) => {
+            record.status = RunStatus::Succeeded;
+            record.set_output(&output);
+        }
+        Err(error) => {
+            record.status = match error {
+                ActionError::TimedOut { .. } => RunStatus::TimedOut,
+                _ => RunStatus::Failed,
+            };
+            if let Some(output) = error.output() {
+                record.set_output(output);
+            }
+            record.error = Some(error.to_string());
+        }
+    }
+}
+
 fn new_record(
     rule: &AutomationRule,
     action: &str,
@@ -321,6 +363,9 @@ fn new_record(
     RunRecord {
         run_id: uuid::Uuid::now_v7().to_string(),
         run_key,
+        generation: 0,
+        trigger_kind: "alert".to_string(),
+        requested_by: None,
         rule_id: rule.id.clone(),
         rule_name: rule.name.clone(),
         action: action.to_string(),
@@ -336,10 +381,11 @@ fn new_record(
         stderr: String::new(),
         provider_id: None,
         error: None,
+        answer: None,
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();

@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::action::ActionConfig;
 use crate::error::ConfigError;
+use crate::notify_request::NotifyOnRun;
 use crate::template::{Escape, TemplateContext, check_template, render};
 
 /// One automation rule.
@@ -49,6 +50,13 @@ pub struct AutomationRule {
     /// Attempts in all, retryable failures only; at least 1.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
+    /// The action may safely run twice: a run interrupted by a killed executor is made again
+    /// after the restart. Otherwise it is only recorded `interrupted`.
+    #[serde(default)]
+    pub idempotent: bool,
+    /// Ask the notifier to tell someone how the run ended (an event on `dv:notify`).
+    #[serde(default)]
+    pub notify: Option<NotifyOnRun>,
 }
 
 /// Which transitions start the rule's action.

@@ -4,6 +4,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use automation::sample::sample_transition;
@@ -64,6 +65,13 @@ async fn embedded_bus(directory: &Path) -> EventBus {
     .unwrap()
 }
 
+async fn temporary_store(directory: &Path) -> store::Store {
+    let url = format!("sqlite://{}", directory.join("detectviz.db").display());
+    let store = store::Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    store
+}
+
 async fn run_records(bus: &EventBus) -> Vec<RunRecord> {
     bus.replay(AUTOMATION_STREAM, ReplayFrom::Id(Default::default()), 1_000)
         .await
@@ -115,12 +123,16 @@ async fn a_firing_transition_runs_the_script_once_even_when_redelivered() {
     );
     let rules = vec![rule(directory.path(), "restart.sh", "")];
     let shutdown = CancellationToken::new();
-    let executor = tokio::spawn(run_automation(
+    let store = temporary_store(directory.path()).await;
+    let executor = Executor::new(
         bus.clone(),
+        store.clone(),
         rules,
         fast_config(),
-        shutdown.clone(),
-    ));
+        Default::default(),
+    )
+    .unwrap();
+    let executor = tokio::spawn(run_automation(Arc::new(executor), shutdown.clone()));
 
     let transition = sample_transition();
     let event = Event::new("/detectviz/alert", "io.detectviz.alert.firing", &transition).unwrap();
@@ -146,6 +158,130 @@ async fn a_firing_transition_runs_the_script_once_even_when_redelivered() {
     assert_eq!(finished.attempts, 1);
     assert_eq!(finished.run_key, records[0].run_key);
     assert!(finished.ended_at_ms.is_some());
+
+    let history = store
+        .automation_runs()
+        .list(&store::AutomationRunFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1, "one run in the history: {history:?}");
+    assert_eq!(history[0].run.run_id, finished.run_id);
+    assert_eq!(history[0].status, "succeeded");
+    assert_eq!(history[0].stdout, "restarted\n");
+    assert_eq!(
+        history[0].run.fingerprint.as_deref(),
+        Some("a1c3e5f7a9b1c3e5")
+    );
+    assert_eq!(history[0].run.parameters["line"], "line-3");
+}
+
+#[tokio::test]
+async fn an_interrupted_run_is_made_again_only_for_an_idempotent_rule() {
+    let directory = tempfile::tempdir().unwrap();
+    let bus = embedded_bus(directory.path()).await;
+    let store = temporary_store(directory.path()).await;
+    write_script(directory.path(), "quick.sh", "echo ok");
+    let once_only = rule(directory.path(), "quick.sh", "");
+    let mut idempotent = rule(directory.path(), "quick.sh", "idempotent = true");
+    idempotent.id = "idempotent".to_string();
+    let transition = sample_transition();
+    for rule in [&once_only, &idempotent] {
+        let key = automation::run_key(&transition, &rule.id, "restart");
+        let started = store::NewAutomationRun {
+            run_id: format!("killed-{}", rule.id),
+            run_key: key,
+            generation: 0,
+            rule_id: rule.id.clone(),
+            action: "restart".to_string(),
+            trigger_kind: "alert".to_string(),
+            requested_by: None,
+            fingerprint: Some(transition.fingerprint.clone()),
+            transition_kind: Some("firing".to_string()),
+            transition_at_ms: Some(transition.at_ms),
+            parameters: serde_json::json!({}),
+            owner: "node-1".to_string(),
+            started_at_ms: 1,
+        };
+        assert!(
+            store
+                .automation_runs()
+                .insert_started(&started)
+                .await
+                .unwrap()
+        );
+    }
+    let interrupted = automation::run_history::mark_interrupted(&store, "node-1", 2)
+        .await
+        .unwrap();
+    assert_eq!(interrupted, 2);
+    let executor = Executor::new(
+        bus.clone(),
+        store.clone(),
+        vec![once_only, idempotent],
+        fast_config(),
+        Default::default(),
+    )
+    .unwrap();
+    let records = executor.handle_transition(&transition).await.unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].rule_id, "idempotent");
+    assert_eq!(records[0].generation, 1);
+    assert_eq!(records[0].status, RunStatus::Succeeded);
+    let again = executor.handle_transition(&transition).await.unwrap();
+    assert!(again.is_empty(), "the re-run happened once: {again:?}");
+    let once_only_row = store
+        .automation_runs()
+        .get("killed-restart-pump")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(once_only_row.status, "interrupted");
+}
+
+#[tokio::test]
+async fn a_rule_can_ask_the_notifier_to_tell_someone() {
+    let directory = tempfile::tempdir().unwrap();
+    let bus = embedded_bus(directory.path()).await;
+    write_script(directory.path(), "broken.sh", "exit 3");
+    let broken = rule(
+        directory.path(),
+        "broken.sh",
+        "max_attempts = 1\nnotify = { to = \"plant-oncall\" }",
+    );
+    let executor = Executor::new(
+        bus.clone(),
+        temporary_store(directory.path()).await,
+        vec![broken],
+        fast_config(),
+        Default::default(),
+    )
+    .unwrap();
+    executor
+        .handle_transition(&sample_transition())
+        .await
+        .unwrap();
+    let entries = bus
+        .replay(
+            automation::NOTIFY_STREAM,
+            ReplayFrom::Id(Default::default()),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    let event = entries[0].event().unwrap();
+    assert_eq!(event.event_type, automation::NOTIFY_EVENT_TYPE);
+    let request: automation::NotifyRequest = event.data_as().unwrap();
+    assert_eq!(request.to, "plant-oncall");
+    assert_eq!(request.status, RunStatus::Failed);
+    assert!(
+        request.message.contains("exited with 3"),
+        "{}",
+        request.message
+    );
 }
 
 #[tokio::test]
@@ -160,8 +296,14 @@ async fn retryable_failures_are_retried_by_the_executor() {
     );
     write_script(directory.path(), "broken.sh", "exit 1");
     let flaky = rule(directory.path(), "flaky.sh", "max_attempts = 3");
-    let executor =
-        Executor::new(bus.clone(), vec![flaky], fast_config(), Default::default()).unwrap();
+    let executor = Executor::new(
+        bus.clone(),
+        temporary_store(directory.path()).await,
+        vec![flaky],
+        fast_config(),
+        Default::default(),
+    )
+    .unwrap();
     let records = executor
         .handle_transition(&sample_transition())
         .await
@@ -172,8 +314,14 @@ async fn retryable_failures_are_retried_by_the_executor() {
 
     let mut broken = rule(directory.path(), "broken.sh", "max_attempts = 3");
     broken.id = "broken".to_string();
-    let executor =
-        Executor::new(bus.clone(), vec![broken], fast_config(), Default::default()).unwrap();
+    let executor = Executor::new(
+        bus.clone(),
+        temporary_store(directory.path()).await,
+        vec![broken],
+        fast_config(),
+        Default::default(),
+    )
+    .unwrap();
     let records = executor
         .handle_transition(&sample_transition())
         .await
@@ -198,8 +346,14 @@ async fn timeouts_and_cooldowns_are_recorded() {
     write_script(directory.path(), "quick.sh", "echo ok");
     let mut slow = rule(directory.path(), "slow.sh", "max_attempts = 1");
     slow.timeout_s = 1;
-    let executor =
-        Executor::new(bus.clone(), vec![slow], fast_config(), Default::default()).unwrap();
+    let executor = Executor::new(
+        bus.clone(),
+        temporary_store(directory.path()).await,
+        vec![slow],
+        fast_config(),
+        Default::default(),
+    )
+    .unwrap();
     let started = Instant::now();
     let records = executor
         .handle_transition(&sample_transition())
@@ -214,8 +368,14 @@ async fn timeouts_and_cooldowns_are_recorded() {
         "cooldown_s = 600\nconcurrency_key = \"{{labels.line}}\"",
     );
     quick.id = "quick".to_string();
-    let executor =
-        Executor::new(bus.clone(), vec![quick], fast_config(), Default::default()).unwrap();
+    let executor = Executor::new(
+        bus.clone(),
+        temporary_store(directory.path()).await,
+        vec![quick],
+        fast_config(),
+        Default::default(),
+    )
+    .unwrap();
     let first = sample_transition();
     let mut second = sample_transition();
     second.at_ms += 60_000;
@@ -242,7 +402,14 @@ async fn shutdown_during_a_backoff_leaves_the_run_unfinished_for_redelivery() {
         ..ExecutorConfig::default()
     };
     let shutdown = CancellationToken::new();
-    let executor = Executor::new(bus.clone(), vec![busy], config, shutdown.clone()).unwrap();
+    let executor = Executor::new(
+        bus.clone(),
+        temporary_store(directory.path()).await,
+        vec![busy],
+        config,
+        shutdown.clone(),
+    )
+    .unwrap();
     let cancel_soon = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         shutdown.cancel();

@@ -6,7 +6,7 @@
 //! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
 //! `store.sessions()`, and for alerting `store.alert_rules()`, `store.alerts()`,
 //! `store.alert_events()`, `store.silences()`, and for the notifier `store.contacts()` and
-//! `store.notifications()` (rules and matchers as JSON documents the alert
+//! `store.notifications()`, and for automation `store.automation_runs()` and `store.tickets()` (rules and matchers as JSON documents the alert
 //! crate (de)serializes; the store does not depend on it). SQL is portable between the two
 //! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
@@ -22,6 +22,7 @@ pub mod alert_rules;
 pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
+pub mod automation_runs;
 pub mod contacts;
 pub mod database_url;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod sessions;
 pub mod settings;
 pub mod silences;
 pub mod store;
+pub mod tickets;
 pub mod users;
 
 #[cfg(feature = "testing")]
@@ -40,6 +42,10 @@ pub use alert_rules::{AlertRuleRecord, AlertRuleSource, AlertRules, NewAlertRule
 pub use alerts::{AlertAcknowledgement, AlertFilter, AlertRecord, AlertStateRecord, Alerts};
 pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
+pub use automation_runs::{
+    AutomationRunFilter, AutomationRunRecord, AutomationRuns, FinishedAutomationRun,
+    NewAutomationRun,
+};
 pub use contacts::{ContactRecord, Contacts, NewContact};
 pub use database_url::{Backend, redact_url};
 pub use error::StoreError;
@@ -51,4 +57,5 @@ pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};
 pub use store::Store;
+pub use tickets::{NewTicket, TicketClaim, TicketRecord, Tickets};
 pub use users::{NewUser, User, Users};

@@ -15,12 +15,14 @@ use crate::alert_rules::AlertRules;
 use crate::alerts::Alerts;
 use crate::api_tokens::ApiTokens;
 use crate::audit::AuditLog;
+use crate::automation_runs::AutomationRuns;
 use crate::contacts::Contacts;
 use crate::database_url::{Backend, prepare_sqlite_url, redact_url};
 use crate::notifications::Notifications;
 use crate::sessions::Sessions;
 use crate::settings::Settings;
 use crate::silences::Silences;
+use crate::tickets::Tickets;
 use crate::users::Users;
 
 /// How long a request waits for a pooled connection before the database counts as unavailable.
@@ -193,6 +195,14 @@ impl Store {
 
     pub fn notifications(&self) -> Notifications<'_> {
         Notifications::new(self)
+    }
+
+    pub fn automation_runs(&self) -> AutomationRuns<'_> {
+        AutomationRuns::new(self)
+    }
+
+    pub fn tickets(&self) -> Tickets<'_> {
+        Tickets::new(self)
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

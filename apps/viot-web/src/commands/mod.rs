@@ -164,7 +164,7 @@ pub async fn start_ingest_and_alerting(
         .map_err(CommandError::Usage)?;
     spawn_recorder(bus, store, shutdown.clone());
     spawn_notifier(config, bus, store, shutdown.clone());
-    spawn_automation(config, bus, shutdown.clone());
+    spawn_automation(config, bus, store, shutdown.clone());
     let alerts = AlertRunner::new(bus.clone(), rules);
     let (sample_sender, sample_receiver) = tokio::sync::mpsc::channel(256);
     alerts.spawn(
@@ -202,18 +202,27 @@ fn spawn_notifier(
 fn spawn_automation(
     config: &Config,
     bus: &eventbus::EventBus,
+    store: &store::Store,
     shutdown: eventbus::CancellationToken,
 ) {
     if !config.automation.enabled {
         return;
     }
-    let (bus, rules, executor) = (
+    let executor = match automation::Executor::new(
         bus.clone(),
+        store.clone(),
         config.automation.rules.clone(),
         config.automation.executor.clone(),
-    );
+        shutdown.clone(),
+    ) {
+        Ok(executor) => std::sync::Arc::new(executor),
+        Err(error) => {
+            tracing::error!(%error, "the automation executor cannot start");
+            return;
+        }
+    };
     tokio::spawn(async move {
-        if let Err(error) = automation::run_automation(bus, rules, executor, shutdown).await {
+        if let Err(error) = automation::run_automation(executor, shutdown).await {
             tracing::error!(%error, "the automation executor stopped");
         }
     });

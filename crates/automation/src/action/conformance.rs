@@ -17,6 +17,7 @@ pub(crate) fn sample_request(parameters: &[(&str, &str)]) -> ActionRequest {
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect(),
         timeout: Duration::from_secs(10),
+        live_output: None,
     }
 }
 

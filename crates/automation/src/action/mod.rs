@@ -18,6 +18,7 @@ use crate::template::TemplateContext;
 
 #[cfg(test)]
 pub(crate) mod conformance;
+pub mod llm;
 pub mod output;
 pub mod script_path;
 pub mod shell;
@@ -27,6 +28,7 @@ pub mod ticket;
 pub mod webhook;
 
 pub use detectviz::Secret;
+pub use llm::{Llm, LlmConfig};
 pub use shell::{RunAs, Shell, ShellConfig};
 pub use ticket::{Ticket, TicketConfig, TicketFormat};
 pub use webhook::{Webhook, WebhookConfig};
@@ -45,6 +47,19 @@ pub struct ActionRequest {
     pub parameters: BTreeMap<String, String>,
     /// How long the attempt may take; a shell action kills its process group after it.
     pub timeout: Duration,
+    /// Where a shell action copies its output as it comes (the task runner's live view).
+    pub live_output: Option<LiveOutput>,
+}
+
+/// A live copy of a run's output: chunks of text on a bounded broadcast channel. A slow
+/// reader loses chunks (the stored output stays complete up to its cap); the run never waits.
+#[derive(Debug, Clone)]
+pub struct LiveOutput(pub tokio::sync::broadcast::Sender<String>);
+
+impl PartialEq for LiveOutput {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same_channel(&other.0)
+    }
 }
 
 impl ActionRequest {
@@ -65,6 +80,9 @@ pub struct ActionOutput {
     pub stderr: String,
     /// The peer's id for what it created (a ticket number), when it returns one.
     pub provider_id: Option<String>,
+    /// What an `llm` action's model answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
 }
 
 /// One configured action: a script to run, a webhook to call...
@@ -76,13 +94,14 @@ pub trait Action: Send + Sync + std::fmt::Debug {
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> ExecuteFuture<'a>;
 }
 
-/// An action's configuration, tagged by `type` (`shell`, `webhook`, `ticket`).
+/// An action's configuration, tagged by `type` (`shell`, `webhook`, `ticket`, `llm`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum ActionConfig {
     Shell(ShellConfig),
     Webhook(WebhookConfig),
     Ticket(TicketConfig),
+    Llm(LlmConfig),
 }
 
 impl ActionConfig {
@@ -92,6 +111,7 @@ impl ActionConfig {
             ActionConfig::Shell(config) => &config.name,
             ActionConfig::Webhook(config) => &config.name,
             ActionConfig::Ticket(config) => &config.name,
+            ActionConfig::Llm(config) => &config.name,
         }
     }
 
@@ -101,6 +121,7 @@ impl ActionConfig {
             ActionConfig::Shell(config) => Ok(Box::new(Shell::new(config)?)),
             ActionConfig::Webhook(config) => Ok(Box::new(Webhook::new(config)?)),
             ActionConfig::Ticket(config) => Ok(Box::new(Ticket::new(config)?)),
+            ActionConfig::Llm(config) => Ok(Box::new(Llm::new(config)?)),
         }
     }
 }

@@ -5,14 +5,21 @@
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
+use crate::action::LiveOutput;
+
 /// Bytes of stdout or stderr kept by default.
 pub const DEFAULT_OUTPUT_CAP_BYTES: usize = 64 * 1024;
 
 /// Appended to output that was cut at the cap.
 pub const TRUNCATED_MARKER: &str = "\n… [truncated]";
 
-/// Reads `reader` to its end, keeping the first `cap_bytes` bytes.
-pub async fn read_capped(mut reader: impl AsyncRead + Unpin, cap_bytes: usize) -> String {
+/// Reads `reader` to its end, keeping the first `cap_bytes` bytes, and copying them to `live`
+/// as they come.
+pub async fn read_capped(
+    mut reader: impl AsyncRead + Unpin,
+    cap_bytes: usize,
+    live: Option<&LiveOutput>,
+) -> String {
     let mut kept = Vec::with_capacity(cap_bytes.min(8 * 1024));
     let mut scratch = [0_u8; 8 * 1024];
     let mut truncated = false;
@@ -25,7 +32,14 @@ pub async fn read_capped(mut reader: impl AsyncRead + Unpin, cap_bytes: usize) -
         if read > room {
             truncated = true;
         }
-        kept.extend_from_slice(&scratch[..read.min(room)]);
+        let kept_now = &scratch[..read.min(room)];
+        if let Some(live) = live
+            && !kept_now.is_empty()
+        {
+            // No receiver is fine: nobody is watching.
+            let _ = live.0.send(String::from_utf8_lossy(kept_now).into_owned());
+        }
+        kept.extend_from_slice(kept_now);
     }
     capped_text(&kept, truncated)
 }
@@ -51,10 +65,10 @@ mod tests {
     #[tokio::test]
     async fn output_past_the_cap_is_cut_with_a_marker() {
         let flood = vec![b'x'; 100_000];
-        let text = read_capped(flood.as_slice(), 1_000).await;
+        let text = read_capped(flood.as_slice(), 1_000, None).await;
         assert_eq!(text.len(), 1_000 + TRUNCATED_MARKER.len());
         assert!(text.ends_with(TRUNCATED_MARKER));
-        let short = read_capped(&b"hello"[..], 1_000).await;
+        let short = read_capped(&b"hello"[..], 1_000, None).await;
         assert_eq!(short, "hello");
         assert_eq!(
             cap_bytes_to_text(b"abcdef", 3),

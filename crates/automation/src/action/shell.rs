@@ -161,8 +161,8 @@ impl Shell {
         };
         let ((), stdout, stderr, outcome) = tokio::join!(
             write_stdin,
-            read_capped(stdout, self.max_output_bytes),
-            read_capped(stderr, self.max_output_bytes),
+            read_capped(stdout, self.max_output_bytes, request.live_output.as_ref()),
+            read_capped(stderr, self.max_output_bytes, request.live_output.as_ref()),
             wait_then_kill_group,
         );
         let status = match outcome {
@@ -186,13 +186,14 @@ impl Shell {
             stdout,
             stderr,
             provider_id: None,
+            answer: None,
         };
         if let Some(signal) = status.signal() {
             output.exit_code = None;
             return Err(ActionError::ScriptKilled {
                 action: self.name.clone(),
                 signal,
-                output,
+                output: Box::new(output),
             });
         }
         match status.code() {
@@ -200,7 +201,7 @@ impl Shell {
             Some(exit_code) => Err(ActionError::ScriptFailed {
                 action: self.name.clone(),
                 exit_code,
-                output,
+                output: Box::new(output),
             }),
             None => Err(self.invalid_request("the script ended without an exit code")),
         }

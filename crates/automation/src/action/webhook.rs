@@ -199,6 +199,7 @@ impl Webhook {
             provider_id: self.provider_id(&response_body),
             stdout: text,
             stderr: String::new(),
+            answer: None,
         })
     }
 
