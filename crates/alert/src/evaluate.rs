@@ -9,13 +9,14 @@
 
 use std::collections::HashMap;
 
-use detectviz::{AlertPhase, AlertTransition, Sample};
+use detectviz::{AlertPhase, AlertTransition, Sample, SeriesKey};
 
 use crate::CelFilter;
 use crate::lifecycle::{
     TransitionContext, end_flapping_if_stable, has_unconfirmed_latch, settle_phase, update_latches,
 };
 use crate::matcher::all_match;
+use crate::model::{ANOMALY_SCORE_FIELD, ANOMALY_SCORE_MEASUREMENT, is_score_of_rule};
 use crate::rule::{Rule, RuleKind};
 use crate::state::{AlertState, EngineState};
 
@@ -31,8 +32,13 @@ impl<'rules> RuleIndex<'rules> {
         let mut by_id = HashMap::new();
         for (position, rule) in rules.iter().enumerate() {
             let selector = &rule.selector;
+            // A model rule takes the scores the analyzer feeds back, not its selected series.
+            let series_name = match rule.kind {
+                RuleKind::Model(_) => (ANOMALY_SCORE_MEASUREMENT, ANOMALY_SCORE_FIELD),
+                _ => (selector.measurement.as_str(), selector.field.as_str()),
+            };
             by_series_name
-                .entry((selector.measurement.as_str(), selector.field.as_str()))
+                .entry(series_name)
                 .or_default()
                 .push(position);
             by_id.entry(rule.id.as_str()).or_insert(position);
@@ -83,7 +89,7 @@ pub fn evaluate_indexed(
         let series = &sample.series;
         for rule_position in index.rules_for(&series.measurement, &series.field) {
             let rule = &rules[*rule_position];
-            if !all_match(&rule.selector.matchers, &series.tags) {
+            if !rule_takes(rule, series) {
                 continue;
             }
             take_sample(rule, sample, state, &mut transitions);
@@ -110,7 +116,9 @@ fn take_sample(
             .entry(sample.series.clone())
             .or_insert_with(|| AlertState::new(rule, &sample.series)),
     };
+    let is_model = matches!(rule.kind, RuleKind::Model(_));
     if let Some(filter) = &rule.selector.filter
+        && !is_model
         && !filter_selects(filter, alert)
     {
         return;
@@ -145,6 +153,15 @@ fn take_sample(
         state.needing_ticks.insert(key);
     } else {
         state.needing_ticks.remove(&key);
+    }
+}
+
+/// Whether a sample of `series` is for `rule`: its matchers, or for a model rule, its scores
+/// (the runner already applied the selector to the scored series).
+fn rule_takes(rule: &Rule, series: &SeriesKey) -> bool {
+    match rule.kind {
+        RuleKind::Model(_) => is_score_of_rule(series, &rule.id),
+        _ => all_match(&rule.selector.matchers, &series.tags),
     }
 }
 

@@ -46,6 +46,7 @@ pub mod inhibit;
 mod lifecycle;
 pub mod maintenance;
 pub mod matcher;
+pub mod model;
 pub mod mute;
 pub mod recorder;
 pub mod rule;
@@ -69,6 +70,7 @@ pub use fingerprint::{fingerprint_hex, label_set_fingerprint, rule_series_finger
 pub use inhibit::InhibitRule;
 pub use maintenance::{MaintenanceWindow, TimeOfDay};
 pub use matcher::{LabelMatcher, MatchOperator};
+pub use model::{ModelSettings, anomaly_score_series};
 pub use mute::{MuteReason, mute_reason};
 pub use rule::{
     FlapPolicy, Level, Rule, RuleFile, RuleKind, SeriesSelector, WesternElectricRule,

@@ -10,13 +10,16 @@
 //! - `rate_of_change`: change per second over `window_s`;
 //! - `z_score`: `|z|` of the sample against the previous `window` samples;
 //! - `ewma`: distance of the EWMA from the running mean, in EWMA standard deviations;
-//! - `spc`: how many of the chosen Western Electric rules the latest samples violate.
+//! - `spc`: how many of the chosen Western Electric rules the latest samples violate;
+//! - `model`: the anomaly service's score in [0, 1] for the selected series, fed back as
+//!   samples by the analyzer runner (see [`crate::model`]).
 
 use std::collections::BTreeMap;
 
 use detectviz::{Labels, Severity};
 use serde::{Deserialize, Serialize};
 
+use crate::model::ModelSettings;
 use crate::{AlertError, CelFilter, Condition, LabelMatcher};
 
 /// One alert rule.
@@ -70,6 +73,8 @@ pub enum RuleKind {
     Ewma(EwmaSettings),
     /// Count of Western Electric rule violations.
     Spc(SpcSettings),
+    /// Anomaly score from the anomaly service (method or trained model), see [`crate::model`].
+    Model(ModelSettings),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -270,7 +275,27 @@ impl Rule {
                 }
                 Ok(())
             }
+            RuleKind::Model(settings) => self.validate_model(settings),
         }
+    }
+
+    fn validate_model(&self, settings: &ModelSettings) -> Result<(), AlertError> {
+        match (&settings.method, &settings.model_id) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(self.invalid("kind.method", "give exactly one of method or model_id"));
+            }
+            (Some(method), None) if method.trim().is_empty() => {
+                return Err(self.invalid("kind.method", "must not be empty"));
+            }
+            (None, Some(model_id)) if model_id.trim().is_empty() => {
+                return Err(self.invalid("kind.model_id", "must not be empty"));
+            }
+            _ => {}
+        }
+        if settings.points < 2 {
+            return Err(self.invalid("kind.points", "must be at least 2"));
+        }
+        Ok(())
     }
 
     fn validate_levels(&self) -> Result<(), AlertError> {

@@ -38,7 +38,7 @@ impl StatisticState {
 
     pub fn for_kind(kind: &RuleKind) -> StatisticState {
         match kind {
-            RuleKind::Threshold | RuleKind::Range | RuleKind::Absent(_) => {
+            RuleKind::Threshold | RuleKind::Range | RuleKind::Absent(_) | RuleKind::Model(_) => {
                 StatisticState::Stateless
             }
             RuleKind::RateOfChange(_) => StatisticState::RateOfChange {

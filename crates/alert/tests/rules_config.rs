@@ -183,6 +183,7 @@ fn the_sample_rule_file_loads_with_one_rule_of_each_kind() {
             RuleKind::ZScore(_) => "z_score",
             RuleKind::Ewma(_) => "ewma",
             RuleKind::Spc(_) => "spc",
+            RuleKind::Model(_) => "model",
         })
         .collect();
     assert_eq!(
@@ -194,7 +195,8 @@ fn the_sample_rule_file_loads_with_one_rule_of_each_kind() {
             "rate_of_change",
             "z_score",
             "ewma",
-            "spc"
+            "spc",
+            "model"
         ]
     );
 }
