@@ -6,7 +6,7 @@
 //! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
 //! `store.sessions()`, and for alerting `store.alert_rules()`, `store.alerts()`,
 //! `store.alert_events()`, `store.silences()`, and for the notifier `store.contacts()` and
-//! `store.notifications()` (rules and matchers as JSON documents the alert
+//! `store.notifications()`, and sealed secret versions in `store.secrets()` (rules and matchers as JSON documents the alert
 //! crate (de)serializes; the store does not depend on it). SQL is portable between the two
 //! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
@@ -26,6 +26,7 @@ pub mod contacts;
 pub mod database_url;
 pub mod error;
 pub mod notifications;
+pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod silences;
@@ -46,6 +47,7 @@ pub use error::StoreError;
 pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationRecord, Notifications,
 };
+pub use secrets::{SealedSecret, Secrets};
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};

@@ -195,6 +195,10 @@ impl Store {
         Notifications::new(self)
     }
 
+    pub fn secrets(&self) -> crate::Secrets<'_> {
+        crate::Secrets::new(self)
+    }
+
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
