@@ -75,7 +75,7 @@ impl<'store> Secrets<'store> {
         .bind(name)
         .fetch_optional(self.store.pool())
         .await?;
-        Ok(row.as_ref().map(secret_from_row).transpose()?)
+        row.as_ref().map(secret_from_row).transpose()
     }
 
     /// Every version of `name`, newest first (empty for an unknown name).

@@ -10,6 +10,7 @@ pub mod health;
 pub mod ingest;
 pub mod metrics;
 pub mod rules;
+pub mod secrets;
 pub mod tokens;
 pub mod users;
 
@@ -28,5 +29,6 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = contacts::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
+    let book = secrets::add_routes(book);
     audit::add_routes(book)
 }
