@@ -9,6 +9,8 @@ pub mod contacts;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
+pub mod openapi;
+pub mod openapi_catalog;
 pub mod rules;
 pub mod secrets;
 pub mod tokens;
@@ -30,5 +32,6 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     let book = secrets::add_routes(book);
+    let book = openapi::add_routes(book);
     audit::add_routes(book)
 }
