@@ -28,7 +28,7 @@ fi
 # Python test peers (aiosmtpd, ...) in the repository's own virtualenv.
 repository_root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$repository_root/.venv"
-requirements=(crates/notifier/tests/peers/requirements.txt)
+requirements=(crates/notifier/tests/peers/requirements.txt apps/viot-web/tests/peers/requirements.txt)
 if [ ! -x "$venv/bin/python" ]; then
   echo "install-test-deps: creating $venv"
   python3 -m venv "$venv"

@@ -12,6 +12,7 @@ pub mod ingest_pipeline;
 pub mod process_metrics;
 pub mod routes;
 pub mod rule_set;
+pub mod secret_store;
 pub mod server;
 pub mod state;
 pub mod telemetry;

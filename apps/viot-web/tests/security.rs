@@ -14,7 +14,7 @@ use viot_web::config::Config;
 use viot_web::routes::route_book;
 
 fn concrete_path(path: &str) -> String {
-    path.replace("{id}", "1")
+    path.replace("{id}", "1").replace("{name}", "some_name")
 }
 
 fn request(method: &Method, path: &str, credentials: &[(&str, &str)]) -> Request<Body> {

@@ -2,11 +2,9 @@
 //!
 //! `Store::connect(url)` picks the backend from the URL (`sqlite://data/detectviz.db` or
 //! `mysql://user:password@host/db`), `store.migrate()` applies the backend's migrations
-//! (`migrations/sqlite`, `migrations/mysql`), and repositories hang off the store:
-//! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
-//! `store.sessions()`, and for alerting `store.alert_rules()`, `store.alerts()`,
-//! `store.alert_events()`, `store.silences()`, and for the notifier `store.contacts()` and
-//! `store.notifications()`, and for automation `store.automation_runs()` and `store.tickets()` (rules and matchers as JSON documents the alert
+//! (`migrations/sqlite`, `migrations/mysql`), and repositories hang off the store, one module
+//! and one `Store` method each (`store.users()`, `store.alerts()`, `store.notifications()`,
+//! ...). Rules and matchers are JSON documents the owning
 //! crate (de)serializes; the store does not depend on it). SQL is portable between the two
 //! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
@@ -27,6 +25,7 @@ pub mod contacts;
 pub mod database_url;
 pub mod error;
 pub mod notifications;
+pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod silences;
@@ -53,6 +52,7 @@ pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
     Notifications,
 };
+pub use secrets::{SealedSecret, Secrets};
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};

@@ -205,6 +205,10 @@ impl Store {
         Tickets::new(self)
     }
 
+    pub fn secrets(&self) -> crate::Secrets<'_> {
+        crate::Secrets::new(self)
+    }
+
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }

@@ -38,6 +38,8 @@ pub enum CommandError {
     Bus(#[from] eventbus::BusError),
     #[error("{0}")]
     Usage(String),
+    #[error("stored secrets: {0}")]
+    Secrets(#[from] crate::secret_store::SecretError),
     #[error("server stopped: {0}")]
     Serve(#[from] std::io::Error),
 }
@@ -104,6 +106,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     }
     accounts::bootstrap_first_start(&store).await?;
     accounts::bootstrap_first_start(&store).await?;
+    check_secret_keys(&config, &store).await?;
     let bus = eventbus::connect(&config.bus).await?;
     let shutdown = eventbus::CancellationToken::new();
     let (ingest, alerts) =
@@ -148,6 +151,19 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     .await?;
     shutdown.cancel();
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Refuses to start when stored secrets cannot be opened (no key, or an unknown key), and
+/// re-seals versions sealed under the previous key (key rotation).
+async fn check_secret_keys(config: &Config, store: &store::Store) -> Result<(), CommandError> {
+    let keys = crate::secret_store::SecretKeys::load(&config.secrets)?;
+    let resealed = crate::secret_store::SecretStore::new(store.clone(), keys)
+        .reseal_under_current_key()
+        .await?;
+    if resealed > 0 {
+        tracing::info!(resealed, "stored secrets re-sealed under the current key");
+    }
     Ok(())
 }
 

@@ -27,6 +27,7 @@ pub struct Config {
     pub node: NodeConfig,
     pub store: StoreConfig,
     pub auth: AuthConfig,
+    pub secrets: SecretsConfig,
     pub bus: eventbus::BusConfig,
     pub ingest: IngestConfig,
     pub alert: AlertConfig,
@@ -125,6 +126,16 @@ impl Default for AuthConfig {
             metrics_public: false,
         }
     }
+}
+
+/// Where the key that seals stored secrets comes from (see `secret_store::key`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsConfig {
+    /// File with the current key; `DETECTVIZ_SECRET_KEY` wins when set. Empty: none.
+    pub key_file: String,
+    /// File with the key before a rotation; `DETECTVIZ_SECRET_KEY_PREVIOUS` wins when set.
+    pub previous_key_file: String,
 }
 
 /// A password or token from the config: its Debug form never shows it.

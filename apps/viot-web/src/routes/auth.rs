@@ -41,6 +41,7 @@ pub struct LoginRequest {
 
 async fn login(State(state): State<AppState>, request: Request) -> Result<Response, AppError> {
     refuse_cross_site(request.headers())?;
+    let behind_https = reached_over_https(request.headers());
     let source_ip = source_address(&request);
     let user_agent = request
         .headers()
@@ -97,7 +98,8 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
     state.store.sessions().create(&new_session).await?;
     audit_login(&state, &user.username, source_ip, "ok").await;
 
-    let cookie = session_cookie(&session_id, idle.as_secs(), auth_config.cookie_secure);
+    let secure = auth_config.cookie_secure || behind_https;
+    let cookie = session_cookie(&session_id, idle.as_secs(), secure);
     let body = json!({"username": user.username, "role": user.role, "csrf_token": csrf_token});
     let mut response = (StatusCode::OK, Json(body)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -107,11 +109,12 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
 async fn logout(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Credential::Session { session_hash, .. } = &principal.credential {
         state.store.sessions().delete(session_hash).await?;
     }
-    let secure = state.config.current().auth.cookie_secure;
+    let secure = state.config.current().auth.cookie_secure || reached_over_https(&headers);
     let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
@@ -173,6 +176,26 @@ fn refuse_cross_site(headers: &HeaderMap) -> Result<(), AppError> {
     Err(AppError::forbidden(format!(
         "login from another site ({origin}) is refused"
     )))
+}
+
+/// Whether a TLS-terminating proxy says the browser used https (`X-Forwarded-Proto: https`
+/// or `Forwarded: proto=https`). Trusting it is safe: a forged header can only make the
+/// caller's own cookie stricter.
+pub fn reached_over_https(headers: &HeaderMap) -> bool {
+    let header_text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    let forwarded_proto = header_text("x-forwarded-proto");
+    if forwarded_proto.split(',').next().map(str::trim) == Some("https") {
+        return true;
+    }
+    header_text("forwarded")
+        .split([';', ','])
+        .any(|part| part.trim() == "proto=https")
 }
 
 fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {

@@ -10,7 +10,10 @@ pub mod health;
 pub mod ingest;
 pub mod metrics;
 pub mod notifications;
+pub mod openapi;
+pub mod openapi_catalog;
 pub mod rules;
+pub mod secrets;
 pub mod tokens;
 pub mod users;
 
@@ -30,5 +33,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = notifications::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
+    let book = secrets::add_routes(book);
+    let book = openapi::add_routes(book);
     audit::add_routes(book)
 }

@@ -1,6 +1,8 @@
 //! Shared helpers for viot-web's integration tests.
 #![allow(dead_code)]
 
+pub mod served;
+
 use std::time::Instant;
 
 use viot_web::AppState;
