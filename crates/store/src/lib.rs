@@ -5,7 +5,7 @@
 //! (`migrations/sqlite`, `migrations/mysql`), and repositories hang off the store, one module
 //! and one `Store` method each (`store.users()`, `store.alerts()`, `store.notifications()`,
 //! ...). Rules and matchers are JSON documents the owning
-//! crate (de)serializes; the store does not depend on it). SQL is portable between the two
+//! crate (de)serializes; the store does not depend on it. SQL is portable between the two
 //! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
 //! Errors are one [`StoreError`]; [`StoreError::is_unavailable`] tells the web layer to answer
