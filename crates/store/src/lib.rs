@@ -6,7 +6,7 @@
 //! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
 //! `store.sessions()`, and for alerting `store.alert_rules()`, `store.alerts()`,
 //! `store.alert_events()`, `store.silences()`, and for the notifier `store.contacts()` and
-//! `store.notifications()` (rules and matchers as JSON documents the alert
+//! `store.notifications()`, and for the console `store.user_preferences()` (rules and matchers as JSON documents the alert
 //! crate (de)serializes; the store does not depend on it). SQL is portable between the two
 //! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
@@ -30,6 +30,7 @@ pub mod sessions;
 pub mod settings;
 pub mod silences;
 pub mod store;
+pub mod user_preferences;
 pub mod users;
 
 #[cfg(feature = "testing")]
@@ -50,4 +51,5 @@ pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};
 pub use store::Store;
+pub use user_preferences::{UserPreferences, UserPreferencesRepository};
 pub use users::{NewUser, User, Users};
