@@ -85,8 +85,28 @@ impl IntoResponse for AppError {
 /// Gives every error response the project's shape, as HTML for htmx requests.
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let wants_html = request.headers().contains_key("hx-request");
+    let browser_navigation = request.method() == axum::http::Method::GET
+        && !wants_html
+        && request
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    let is_login = request.uri().path() == "/api/auth/login";
     let response = next.run(request).await;
     let status = response.status();
+    // A console page opened without a session (or after it expired) goes to the login page.
+    if status == StatusCode::UNAUTHORIZED && browser_navigation {
+        return axum::response::Redirect::to("/login").into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED && wants_html && !is_login {
+        let mut redirect = StatusCode::UNAUTHORIZED.into_response();
+        redirect.headers_mut().insert(
+            "hx-redirect",
+            axum::http::HeaderValue::from_static("/login"),
+        );
+        return redirect;
+    }
     if !status.is_client_error() && !status.is_server_error() {
         return response;
     }

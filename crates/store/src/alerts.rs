@@ -190,6 +190,41 @@ impl<'store> Alerts<'store> {
         Ok(alerts)
     }
 
+    /// One page of alerts for a table with remote pagination: `limit` alerts after `offset`,
+    /// most recently updated first, filtered by state and severity, with the total count.
+    pub async fn page(
+        &self,
+        state: Option<&str>,
+        severity: Option<&str>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<AlertRecord>, u64), StoreError> {
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM alerts WHERE (? IS NULL OR state = ?) \
+             AND (? IS NULL OR severity = ?)",
+        )
+        .bind(state)
+        .bind(state)
+        .bind(severity)
+        .bind(severity)
+        .fetch_one(self.store.pool())
+        .await?;
+        let rows = sqlx::query(select_alerts!(
+            "WHERE (? IS NULL OR state = ?) AND (? IS NULL OR severity = ?) \
+             ORDER BY updated_at DESC, fingerprint LIMIT ? OFFSET ?"
+        ))
+        .bind(state)
+        .bind(state)
+        .bind(severity)
+        .bind(severity)
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(self.store.pool())
+        .await?;
+        let alerts = rows.iter().map(alert_from_row).collect::<Result<_, _>>()?;
+        Ok((alerts, u64::try_from(total).unwrap_or(0)))
+    }
+
     /// Records that `by` acknowledged the alert at `at_ms` while it was at `severity_at_ack`,
     /// replacing any earlier acknowledgement; `NotFound` for an unknown fingerprint.
     pub async fn acknowledge(

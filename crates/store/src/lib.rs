@@ -31,6 +31,7 @@ pub mod settings;
 pub mod silences;
 pub mod store;
 pub mod tickets;
+pub mod user_preferences;
 pub mod users;
 
 #[cfg(feature = "testing")]
@@ -58,4 +59,5 @@ pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};
 pub use store::Store;
 pub use tickets::{NewTicket, TicketClaim, TicketRecord, Tickets};
+pub use user_preferences::{UserPreferences, UserPreferencesRepository};
 pub use users::{NewUser, User, Users};

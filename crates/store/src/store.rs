@@ -165,6 +165,10 @@ impl Store {
         Settings::new(self)
     }
 
+    pub fn user_preferences(&self) -> crate::UserPreferencesRepository<'_> {
+        crate::UserPreferencesRepository::new(self)
+    }
+
     pub fn api_tokens(&self) -> ApiTokens<'_> {
         ApiTokens::new(self)
     }

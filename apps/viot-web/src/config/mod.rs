@@ -37,6 +37,9 @@ pub struct Config {
     /// Repair actions for alerts; off unless `enabled = true`.
     #[serde(skip_serializing)]
     pub automation: automation::AutomationConfig,
+    /// The web console: where its pages live, defaults for language and time zone.
+    #[serde(skip_serializing)]
+    pub console: crate::console::ConsoleConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,8 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod book;
+pub mod console;
+pub mod console_live;
 pub mod contacts;
 pub mod health;
 pub mod ingest;
@@ -35,5 +37,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = tokens::add_routes(book);
     let book = secrets::add_routes(book);
     let book = openapi::add_routes(book);
+    let book = console::add_routes(book);
+    let book = console_live::add_routes(book);
     audit::add_routes(book)
 }

@@ -1,0 +1,120 @@
+// table-config: Tabulator editors over /api/rules and /api/contacts. Each edit is saved at
+// once; when the server refuses it, the row turns red and shows the server's message.
+(function () {
+  "use strict";
+  var labels = JSON.parse(document.getElementById("table-labels").textContent);
+  var rulesTable = null;
+  var contactsTable = null;
+
+  function markRow(row, error) {
+    row.update({ error: error || "" });
+    var element = row.getElement();
+    element.classList.toggle("row-invalid", Boolean(error));
+  }
+
+  function ruleRow(entry) {
+    var rule = entry.rule;
+    return {
+      source: entry.source, id: rule.id, name: rule.name,
+      measurement: rule.selector.measurement, field: rule.selector.field,
+      levels: JSON.stringify(rule.levels), error: "", original: rule,
+    };
+  }
+
+  function ruleFromRow(data) {
+    var rule = JSON.parse(JSON.stringify(data.original));
+    rule.name = data.name;
+    rule.selector.measurement = data.measurement;
+    rule.selector.field = data.field;
+    try {
+      rule.levels = JSON.parse(data.levels);
+    } catch (error) {
+      throw new Error("levels: " + error.message);
+    }
+    return rule;
+  }
+
+  function saveRule(cell) {
+    var row = cell.getRow();
+    var data = row.getData();
+    var rule;
+    try {
+      rule = ruleFromRow(data);
+    } catch (error) {
+      markRow(row, error.message);
+      return;
+    }
+    detectviz.api("PUT", "/api/rules/" + encodeURIComponent(data.id), rule).then(
+      function () { data.original = rule; markRow(row, ""); },
+      function (error) { markRow(row, error.message); }
+    );
+  }
+
+  function editableWhenApi(cell) { return cell.getRow().getData().source === "api"; }
+
+  function contactFromRow(data) {
+    var split = function (text) { return String(text || "").split(",").map(function (part) { return part.trim(); }).filter(Boolean); };
+    return {
+      id: data.id, name: data.name, email: data.email, phone: data.phone, line_id: data.line_id,
+      groups: split(data.groups), channels: split(data.channels), active: Boolean(data.active),
+    };
+  }
+
+  function saveContact(cell) {
+    var row = cell.getRow();
+    var data = row.getData();
+    detectviz.api("PUT", "/api/contacts/" + encodeURIComponent(data.id), contactFromRow(data)).then(
+      function () { markRow(row, ""); },
+      function (error) { markRow(row, error.message); }
+    );
+  }
+
+  function editableContact(cell) { return !cell.getRow().getData().slack_webhook_set; }
+
+  function load() {
+    detectviz.api("GET", "/api/rules").then(function (entries) {
+      rulesTable.replaceData(entries.map(ruleRow));
+    }, function (error) { detectviz.showMessage("danger", error.message); });
+    detectviz.api("GET", "/api/contacts").then(function (contacts) {
+      contactsTable.replaceData(contacts.map(function (contact) {
+        return Object.assign({}, contact, { groups: contact.groups.join(", "), channels: contact.channels.join(", "), error: "" });
+      }));
+    }, function (error) { detectviz.showMessage("danger", error.message); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var errorColumn = { title: labels.error, field: "error", formatter: function (cell) {
+      var span = document.createElement("span");
+      span.className = "cell-error";
+      span.textContent = cell.getValue() || "";
+      return span;
+    }, widthGrow: 3 };
+    rulesTable = new Tabulator("#rules-table", {
+      layout: "fitColumns", index: "id", placeholder: "—", height: "auto",
+      columns: [
+        { title: labels.source, field: "source", width: 80 },
+        { title: labels.id, field: "id", width: 140 },
+        { title: labels.name, field: "name", editor: "input", editable: editableWhenApi, cellEdited: saveRule },
+        { title: labels.measurement, field: "measurement", editor: "input", editable: editableWhenApi, cellEdited: saveRule },
+        { title: labels.field, field: "field", editor: "input", editable: editableWhenApi, cellEdited: saveRule },
+        { title: labels.levels, field: "levels", editor: "input", editable: editableWhenApi, cellEdited: saveRule, widthGrow: 3 },
+        errorColumn,
+      ],
+    });
+    contactsTable = new Tabulator("#contacts-table", {
+      layout: "fitColumns", index: "id", placeholder: "—", height: "auto",
+      columns: [
+        { title: labels.id, field: "id", width: 120 },
+        { title: labels.name, field: "name", editor: "input", editable: editableContact, cellEdited: saveContact },
+        { title: labels.email, field: "email", editor: "input", editable: editableContact, cellEdited: saveContact },
+        { title: labels.phone, field: "phone", editor: "input", editable: editableContact, cellEdited: saveContact },
+        { title: labels.groups, field: "groups", editor: "input", editable: editableContact, cellEdited: saveContact },
+        { title: labels.channels, field: "channels", editor: "input", editable: editableContact, cellEdited: saveContact },
+        { title: labels.active, field: "active", formatter: "tickCross", editor: "tickCross", editable: editableContact, cellEdited: saveContact, width: 90 },
+        Object.assign({}, errorColumn, { field: "error" }),
+      ],
+    });
+    rulesTable.on("tableBuilt", load);
+    window.detectvizTables = { reload: load, rules: function () { return rulesTable; } };
+  });
+})();
