@@ -6,7 +6,7 @@
 //! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
 //! `store.sessions()`, and for alerting `store.alert_rules()`, `store.alerts()`,
 //! `store.alert_events()`, `store.silences()`, and for the notifier `store.contacts()` and
-//! `store.notifications()` (rules and matchers as JSON documents the alert
+//! `store.notifications()`, and for autodeploy scanning `store.devices()` and `store.scans()` (rules and matchers as JSON documents the alert
 //! crate (de)serializes; the store does not depend on it). SQL is portable between the two
 //! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
@@ -24,8 +24,10 @@ pub mod api_tokens;
 pub mod audit;
 pub mod contacts;
 pub mod database_url;
+pub mod devices;
 pub mod error;
 pub mod notifications;
+pub mod scans;
 pub mod sessions;
 pub mod settings;
 pub mod silences;
@@ -42,10 +44,12 @@ pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
 pub use contacts::{ContactRecord, Contacts, NewContact};
 pub use database_url::{Backend, redact_url};
+pub use devices::{DeviceObservation, DeviceRecord, Devices, SeenOutcome};
 pub use error::StoreError;
 pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationRecord, Notifications,
 };
+pub use scans::{NewScan, ScanRecord, ScanSummary, Scans};
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};
