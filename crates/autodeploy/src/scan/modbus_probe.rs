@@ -1,7 +1,7 @@
 //! Probing one host over Modbus TCP: connect to the port, then each unit id of the range in
-//! turn, slowly (a pause between units), with Read Device Identification (0x2B/0x0E), else
-//! Report Server ID (0x11), else a one-register read of holding register 0 to see whether the
-//! unit exists at all. Only read functions are ever sent; the `Writer` trait is not imported.
+//! turn, slowly (a pause between units): a one-register read of holding register 0 says
+//! whether the unit exists (an answer or a non-gateway exception), then Read Device
+//! Identification (0x2B/0x0E), else Report Server ID (0x11), names it. Only read functions are ever sent; the `Writer` trait is not imported.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -131,7 +131,7 @@ where
 async fn identify_unit(context: &mut Context, unit_id: u8, timeout: Duration) -> UnitAnswer {
     let mut inventory = ModbusInventory {
         unit_id,
-        identified_by: String::new(),
+        identified_by: "read_holding_registers".to_string(),
         vendor_name: String::new(),
         product_code: String::new(),
         revision: String::new(),
@@ -139,6 +139,13 @@ async fn identify_unit(context: &mut Context, unit_id: u8, timeout: Duration) ->
         model_name: String::new(),
         server_id_hex: String::new(),
     };
+    // Presence first: many servers answer identification for any unit id, but a read for a
+    // unit that is not there gets a gateway or device-failure exception, or no answer.
+    match bounded(timeout, context.read_holding_registers(0, 1)).await {
+        Reply::Exception(exception) if !proves_presence(exception) => return UnitAnswer::Absent,
+        Reply::Lost => return UnitAnswer::ConnectionLost,
+        Reply::Answer(_) | Reply::Exception(_) => {}
+    }
     match bounded(
         timeout,
         context.read_device_identification(ReadCode::Regular, 0),
@@ -160,36 +167,28 @@ async fn identify_unit(context: &mut Context, unit_id: u8, timeout: Duration) ->
             inventory.identified_by = "read_device_identification".to_string();
             return UnitAnswer::Identified(inventory);
         }
-        Reply::Exception(exception) if is_gateway_miss(exception) => return UnitAnswer::Absent,
+        Reply::Lost => return UnitAnswer::Identified(inventory),
         Reply::Exception(_) => {}
-        Reply::Lost => return UnitAnswer::ConnectionLost,
     }
-    match bounded(timeout, context.call(Request::ReportServerId)).await {
-        Reply::Answer(Response::ReportServerId(server_id, _running, additional)) => {
-            let mut bytes = vec![server_id];
-            bytes.extend_from_slice(&additional);
-            inventory.server_id_hex = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
-            inventory.identified_by = "report_server_id".to_string();
-            return UnitAnswer::Identified(inventory);
-        }
-        Reply::Exception(exception) if is_gateway_miss(exception) => return UnitAnswer::Absent,
-        Reply::Lost => return UnitAnswer::ConnectionLost,
-        Reply::Answer(_) | Reply::Exception(_) => {}
+    if let Reply::Answer(Response::ReportServerId(server_id, _running, additional)) =
+        bounded(timeout, context.call(Request::ReportServerId)).await
+    {
+        let mut bytes = vec![server_id];
+        bytes.extend_from_slice(&additional);
+        inventory.server_id_hex = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+        inventory.identified_by = "report_server_id".to_string();
     }
-    match bounded(timeout, context.read_holding_registers(0, 1)).await {
-        Reply::Exception(exception) if is_gateway_miss(exception) => UnitAnswer::Absent,
-        Reply::Answer(_) | Reply::Exception(_) => {
-            inventory.identified_by = "read_holding_registers".to_string();
-            UnitAnswer::Identified(inventory)
-        }
-        Reply::Lost => UnitAnswer::ConnectionLost,
-    }
+    UnitAnswer::Identified(inventory)
 }
 
-/// Gateways answer 0x0A/0x0B for unit ids that have no device behind them.
-fn is_gateway_miss(exception: ExceptionCode) -> bool {
+/// A unit that parsed the request and found the register or function wrong exists; gateway
+/// exceptions (0x0A, 0x0B) mean nothing is behind that unit id, and a device failure (0x04)
+/// or busy answer for a plain one-register read leaves nothing to monitor.
+fn proves_presence(exception: ExceptionCode) -> bool {
     matches!(
         exception,
-        ExceptionCode::GatewayPathUnavailable | ExceptionCode::GatewayTargetDevice
+        ExceptionCode::IllegalFunction
+            | ExceptionCode::IllegalDataAddress
+            | ExceptionCode::IllegalDataValue
     )
 }
