@@ -11,6 +11,7 @@ declare -A debian_packages=(
   [prometheus]=prometheus            # Alertmanager API end-to-end test (Prometheus pushes alerts)
   [openssl]=openssl                  # the notifier's TLS tests make a throwaway CA
   [prometheus-alertmanager]=prometheus-alertmanager  # peer figure in bench/notifier.sh
+  [snmpd]=snmpd                      # autodeploy scan tests run their own snmpd (v2c and v3)
 )
 
 missing=()
@@ -28,7 +29,11 @@ fi
 # Python test peers (aiosmtpd, ...) in the repository's own virtualenv.
 repository_root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$repository_root/.venv"
-requirements=(crates/notifier/tests/peers/requirements.txt apps/viot-web/tests/peers/requirements.txt)
+requirements=(
+  crates/notifier/tests/peers/requirements.txt
+  apps/viot-web/tests/peers/requirements.txt
+  crates/autodeploy/tests/peers/requirements.txt
+)
 if [ ! -x "$venv/bin/python" ]; then
   echo "install-test-deps: creating $venv"
   python3 -m venv "$venv"

@@ -60,6 +60,18 @@ pub enum AutodeployError {
         /// Empty, or what went wrong reloading the restored configuration.
         after_rollback: String,
     },
+    /// A scan target (CIDR range or host) is not usable.
+    #[error("scan target `{entry}`: {reason}")]
+    InvalidScanTarget { entry: String, reason: String },
+    /// A scan setting is out of range.
+    #[error("scan setting `{key}`: {reason}")]
+    InvalidScanSetting { key: &'static str, reason: String },
+    /// Recording scan results in the store failed.
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    /// Publishing a device or scan event on the bus failed.
+    #[error("event bus stream `{stream}`: {reason}")]
+    Bus { stream: String, reason: String },
     /// Serialising generated configuration to TOML failed.
     #[error("serialising telegraf configuration: {0}")]
     Serialize(String),
@@ -83,7 +95,9 @@ impl AutodeployError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            AutodeployError::Io { .. } | AutodeployError::Reload { .. }
+            AutodeployError::Io { .. }
+                | AutodeployError::Reload { .. }
+                | AutodeployError::Bus { .. }
         )
     }
 }

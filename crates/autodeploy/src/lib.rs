@@ -7,7 +7,10 @@
 //! [`Deployer::deploy`] stages, validates ([`validate_telegraf_toml`]), snapshots, writes
 //! (`.tmp` + rename) and returns the diff; a [`ReloadConfig`] plugin then tells Telegraf, and
 //! [`deploy_and_reload`] rolls back when that reload fails.
-//! Scanning (SNMP, Modbus) is not here yet.
+//! Scanning lives in [`scan`]: [`scan::run_scan`] probes CIDR ranges over SNMP and Modbus,
+//! [`scan::ScanRecorder`] stores devices and publishes new, changed and gone ones on
+//! `dv:deploy`, [`scan::validate_device`] reads every profile field, and
+//! [`scan::device_from_scan`] turns a found device into a [`Device`] for generation.
 
 pub mod deploy;
 pub mod device;
@@ -18,6 +21,7 @@ pub mod profile;
 pub mod reference;
 pub mod reload;
 pub mod rollout;
+pub mod scan;
 pub mod snapshot;
 pub mod telegraf_config;
 pub mod validate;

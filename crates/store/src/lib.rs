@@ -23,9 +23,11 @@ pub mod audit;
 pub mod automation_runs;
 pub mod contacts;
 pub mod database_url;
+pub mod devices;
 pub mod error;
 pub mod notifications;
 pub mod secrets;
+pub mod scans;
 pub mod sessions;
 pub mod settings;
 pub mod silences;
@@ -48,12 +50,14 @@ pub use automation_runs::{
 };
 pub use contacts::{ContactRecord, Contacts, NewContact};
 pub use database_url::{Backend, redact_url};
+pub use devices::{DeviceObservation, DeviceRecord, Devices, SeenOutcome};
 pub use error::StoreError;
 pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
     Notifications,
 };
 pub use secrets::{SealedSecret, Secrets};
+pub use scans::{NewScan, ScanRecord, ScanSummary, Scans};
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};

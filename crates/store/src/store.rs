@@ -197,6 +197,14 @@ impl Store {
         Contacts::new(self)
     }
 
+    pub fn devices(&self) -> crate::Devices<'_> {
+        crate::Devices::new(self)
+    }
+
+    pub fn scans(&self) -> crate::Scans<'_> {
+        crate::Scans::new(self)
+    }
+
     pub fn notifications(&self) -> Notifications<'_> {
         Notifications::new(self)
     }
