@@ -6,7 +6,8 @@
 //! `store.users()`, `store.audit_log()`, `store.settings()`, `store.api_tokens()`,
 //! `store.sessions()`, and for alerting `store.alert_rules()`, `store.alerts()`,
 //! `store.alert_events()`, `store.silences()`, and for the notifier `store.contacts()` and
-//! `store.notifications()` (rules and matchers as JSON documents the alert
+//! `store.notifications()`, and for the reporter `store.reports()` and
+//! `store.report_queries()` (rules and matchers as JSON documents the alert
 //! crate (de)serializes; the store does not depend on it). SQL is portable between the two
 //! backends: `?` placeholders, timestamps as BIGINT unix milliseconds, booleans as 0/1.
 //!
@@ -26,6 +27,8 @@ pub mod contacts;
 pub mod database_url;
 pub mod error;
 pub mod notifications;
+pub mod report_queries;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod silences;
@@ -46,6 +49,10 @@ pub use error::StoreError;
 pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationRecord, Notifications,
 };
+pub use report_queries::{
+    ReportAcknowledgement, ReportAlertEvent, ReportNotificationCount, ReportQueries,
+};
+pub use reports::{ReportRecord, Reports};
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};

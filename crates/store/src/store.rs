@@ -195,6 +195,14 @@ impl Store {
         Notifications::new(self)
     }
 
+    pub fn reports(&self) -> crate::Reports<'_> {
+        crate::Reports::new(self)
+    }
+
+    pub fn report_queries(&self) -> crate::ReportQueries<'_> {
+        crate::ReportQueries::new(self)
+    }
+
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
