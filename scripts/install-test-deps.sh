@@ -10,11 +10,20 @@ declare -A debian_packages=(
   [influxd]=influxdb                 # ingest forwarding test
   [prometheus]=prometheus            # Alertmanager API end-to-end test (Prometheus pushes alerts)
   [openssl]=openssl                  # the notifier's TLS tests make a throwaway CA
+  [pdftoppm]=poppler-utils           # the reporter's PDF test renders page 1 and extracts its text
 )
 
 missing=()
 for command in "${!debian_packages[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${debian_packages[$command]}")
+done
+
+# Font files (no command to look for): file → package.
+declare -A font_packages=(
+  [/usr/share/fonts/truetype/arphic/uming.ttc]=fonts-arphic-uming  # reporter PDF: Traditional Chinese
+)
+for font_file in "${!font_packages[@]}"; do
+  [ -f "$font_file" ] || missing+=("${font_packages[$font_file]}")
 done
 
 if [ ${#missing[@]} -gt 0 ]; then

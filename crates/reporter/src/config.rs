@@ -90,7 +90,7 @@ impl Default for ReporterConfig {
             language: Language::ZhTw,
             utc_offset_minutes: 0,
             pdf_font_path: PathBuf::from("/usr/share/fonts/truetype/arphic/uming.ttc"),
-            pdf_font_index: 0,
+            pdf_font_index: 2,
             formats: Format::ALL.to_vec(),
             top_rules: 10,
             schedules: vec![

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod seed;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
