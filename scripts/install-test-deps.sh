@@ -12,11 +12,20 @@ declare -A debian_packages=(
   [openssl]=openssl                  # the notifier's TLS tests make a throwaway CA
   [prometheus-alertmanager]=prometheus-alertmanager  # peer figure in bench/notifier.sh
   [snmpd]=snmpd                      # autodeploy scan tests run their own snmpd (v2c and v3)
+  [pdftoppm]=poppler-utils           # the reporter's PDF test renders page 1 and extracts its text
 )
 
 missing=()
 for command in "${!debian_packages[@]}"; do
   command -v "$command" >/dev/null 2>&1 || missing+=("${debian_packages[$command]}")
+done
+
+# Font files (no command to look for): file → package.
+declare -A font_packages=(
+  [/usr/share/fonts/truetype/arphic/uming.ttc]=fonts-arphic-uming  # reporter PDF: Traditional Chinese
+)
+for font_file in "${!font_packages[@]}"; do
+  [ -f "$font_file" ] || missing+=("${font_packages[$font_file]}")
 done
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -28,6 +28,8 @@ pub mod error;
 pub mod notifications;
 pub mod secrets;
 pub mod scans;
+pub mod report_queries;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod silences;
@@ -58,6 +60,10 @@ pub use notifications::{
 };
 pub use secrets::{SealedSecret, Secrets};
 pub use scans::{NewScan, ScanRecord, ScanSummary, Scans};
+pub use report_queries::{
+    ReportAcknowledgement, ReportAlertEvent, ReportNotificationCount, ReportQueries,
+};
+pub use reports::{ReportRecord, Reports};
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};

@@ -221,6 +221,14 @@ impl Store {
         crate::Secrets::new(self)
     }
 
+    pub fn reports(&self) -> crate::Reports<'_> {
+        crate::Reports::new(self)
+    }
+
+    pub fn report_queries(&self) -> crate::ReportQueries<'_> {
+        crate::ReportQueries::new(self)
+    }
+
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
