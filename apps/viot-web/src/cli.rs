@@ -1,4 +1,4 @@
-//! The command line: `detectviz [--config FILE] [--role ROLE] <command>`.
+//! The command line: `detectviz [--config FILE] [--node-role ROLE] <command>`.
 
 use std::path::PathBuf;
 
@@ -15,8 +15,9 @@ pub struct Cli {
     /// The configuration file.
     #[arg(long, global = true, default_value = "conf/detectviz.conf")]
     pub config: PathBuf,
-    /// Which modules this process runs; overrides `node.role` in the file.
-    #[arg(long, global = true, value_enum)]
+    /// Which modules this process runs; overrides `node.role` in the file. (Named
+    /// `--node-role` so it never clashes with `user add --role`.)
+    #[arg(long = "node-role", global = true, value_enum)]
     pub role: Option<RoleArgument>,
     #[command(subcommand)]
     pub command: Command,

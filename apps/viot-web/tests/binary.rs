@@ -391,3 +391,54 @@ fn the_redis_backend_is_chosen_from_the_environment() {
         stderr_of(&output)
     );
 }
+
+#[test]
+fn user_add_creates_the_first_admin_and_roles_from_the_command_line() {
+    let directory = tempfile::tempdir().unwrap();
+    let config = write_config(directory.path(), support::spare_port(), "");
+    let config = config.to_str().unwrap();
+    let add = |arguments: &[&str]| {
+        let mut command = Command::new(BINARY);
+        command
+            .args(["--config", config, "user", "add"])
+            .args(arguments)
+            .env("DETECTVIZ_NEW_PASSWORD", "a long enough password 42");
+        command.output().expect("binary runs")
+    };
+
+    let admin = add(&["--username", "first-admin", "--admin"]);
+    assert!(
+        admin.status.success(),
+        "user add --admin: {}",
+        stderr_of(&admin)
+    );
+    let operator = add(&["--username", "night-shift", "--role", "operator"]);
+    assert!(
+        operator.status.success(),
+        "user add --role: {}",
+        stderr_of(&operator)
+    );
+    let wrong = add(&["--username", "someone", "--role", "superuser"]);
+    assert!(!wrong.status.success());
+    assert!(
+        stderr_of(&wrong).contains("superuser"),
+        "{}",
+        stderr_of(&wrong)
+    );
+
+    let listed = detectviz(&["--config", config, "user", "list"]);
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listing
+            .lines()
+            .any(|line| line.contains("first-admin") && line.contains("admin")),
+        "{listing}"
+    );
+    assert!(
+        listing
+            .lines()
+            .any(|line| line.contains("night-shift") && line.contains("operator")),
+        "{listing}"
+    );
+    assert!(!listing.contains("someone"), "{listing}");
+}
