@@ -20,7 +20,7 @@ use crate::notification::{Notification, NotificationContext};
 use crate::retry::{RetryDecision, random_jitter, retry_decision};
 
 /// Most due rows one delivery round takes.
-const DUE_BATCH: u32 = 500;
+pub const DUE_BATCH: u32 = 500;
 
 /// Whether the alert is muted (silence, maintenance window, inhibition) or acknowledged now.
 fn is_muted(mute: &MuteContext, transition: &AlertTransition, now_ms: i64) -> Option<String> {
@@ -114,6 +114,7 @@ impl Pipeline {
             }
         }
         if records_to_send.is_empty() {
+            self.lock_state().timers.forget_unsent(group);
             return Ok(());
         }
         if self
