@@ -62,7 +62,7 @@ class Sink:
                 self.take(body)
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
@@ -105,7 +105,7 @@ def wait_for_port(port, process, seconds=60):
     sys.exit(f"nothing answered on port {port}")
 
 
-def post_all(port, token, all_batches, groups, posted_at):
+def post_all(port, token, all_batches, groups, posted_at, timing):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Content-Type": "application/json"}
     if token:
@@ -119,6 +119,7 @@ def post_all(port, token, all_batches, groups, posted_at):
         answer = response.read()
         if response.status != 200:
             sys.exit(f"POST /api/v2/alerts answered {response.status}: {answer[:300]!r}")
+    timing["posted"] = time.monotonic()
 
 
 def peak_rss_kib(pid):
@@ -145,10 +146,11 @@ async def run(arguments, command):
         await asyncio.to_thread(wait_for_port, arguments.port, process)
         all_batches = list(batches(arguments.alerts, arguments.groups, arguments.batch))
         posted_at = {}
+        timing = {}
         started = time.monotonic()
         poster = threading.Thread(
             target=post_all,
-            args=(arguments.port, arguments.token, all_batches, arguments.groups, posted_at),
+            args=(arguments.port, arguments.token, all_batches, arguments.groups, posted_at, timing),
         )
         poster.start()
         try:
@@ -171,6 +173,7 @@ async def run(arguments, command):
             "alerts_per_s": round(delivered / max(finished - started, 1e-9), 1),
             "p99_first_notification_ms": round(1000 * p99(latencies), 1) if latencies else None,
             "notifications": sink.notifications,
+            "posting_s": round(timing.get("posted", finished) - started, 2),
             "peak_rss_kib": peak_rss_kib(process.pid),
         }
     finally:

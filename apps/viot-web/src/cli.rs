@@ -58,6 +58,22 @@ pub enum Command {
     /// Manage API tokens (Telegraf writes, scripts).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Notification channels: send a sample alert through one.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a sample alert group through a configured channel and print the outcome.
+    Test {
+        /// The channel's name in `[[notifier.channels]]`.
+        #[arg(long)]
+        channel: String,
+        /// Send the sample as resolved instead of firing.
+        #[arg(long)]
+        resolved: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -143,6 +143,18 @@ impl GroupTimers {
         }
     }
 
+    /// Forgets a group that was never sent and holds no firing alert (its rows were all
+    /// suppressed), so the next alert starts it afresh with `group_wait`.
+    pub fn forget_unsent(&mut self, group: &GroupId) {
+        let unsent = self
+            .groups
+            .get(group)
+            .is_some_and(|state| state.last_sent_ms.is_none() && state.firing.is_empty());
+        if unsent {
+            self.groups.remove(group);
+        }
+    }
+
     /// Groups sent before, still firing, whose `repeat_interval` has passed at `now_ms`.
     pub fn due_repeats(&self, now_ms: i64) -> Vec<RepeatDue> {
         let mut due: Vec<RepeatDue> = self

@@ -1,8 +1,8 @@
 //! The notification pipeline: route → mute → group → rate limit → send with retries →
 //! record, around the channels, with the store's `notifications` table as a durable outbox.
 //!
-//! [`Pipeline::enqueue`] runs for each alert transition: it drops what must not be notified,
-//! routes the rest, and writes one `pending` row per (group, receiver, channel, transition),
+//! [`Pipeline::enqueue`] runs for each alert transition: it drops what the engine marked not
+//! notifiable, routes the rest, and writes one `pending` row per (group, receiver, channel, transition),
 //! keyed by an idempotency key and due when the group's timers allow. Once it returns, the
 //! work is durable and the bus entry may be acknowledged; a redelivered event finds its rows
 //! and adds nothing. [`Pipeline::deliver_due`] runs on a tick: it queues repeats, takes the
@@ -30,11 +30,20 @@ use crate::route::route;
 #[path = "pipeline_delivery.rs"]
 mod delivery;
 
+pub use delivery::DUE_BATCH;
+
 /// What a `notifications` row carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxPayload {
     pub group_labels: BTreeMap<String, String>,
     pub transitions: Vec<AlertTransition>,
+}
+
+impl DeliveryReport {
+    /// Rows that reached a new status in the round (rate-limited groups not counted).
+    pub fn handled(&self) -> usize {
+        self.sent + self.retrying + self.failed + self.suppressed
+    }
 }
 
 /// What one delivery round did.
@@ -94,24 +103,16 @@ impl Pipeline {
     }
 
     /// Makes one transition durable as pending notifications; returns how many rows it
-    /// created (0 when dropped, muted, or already queued by an earlier delivery).
+    /// created (0 when not notifiable, outside the route's active time, or already queued by
+    /// an earlier delivery). Silences, inhibitions and acknowledgements are applied when the
+    /// row is sent (as Alertmanager does), so one made while the group waits still counts.
     pub async fn enqueue(
         &self,
         transition: &AlertTransition,
         now_ms: i64,
     ) -> Result<usize, NotifierError> {
         if !transition.notify {
-            return Ok(0);
-        }
-        let mute = MuteContext::load(
-            &self.store,
-            &self.config.maintenance_windows,
-            &self.config.inhibit_rules,
-            now_ms,
-        )
-        .await?;
-        if let Some(reason) = mute.drop_reason(transition, now_ms) {
-            tracing::debug!(fingerprint = %transition.fingerprint, ?reason, "not notified");
+            tracing::debug!(fingerprint = %transition.fingerprint, "not notifiable (flapping)");
             return Ok(0);
         }
         let mut created = 0;

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use alert::MuteReason;
 use detectviz::AlertTransition;
 use store::NotificationRecord;
 
@@ -20,12 +21,20 @@ use crate::notification::{Notification, NotificationContext};
 use crate::retry::{RetryDecision, random_jitter, retry_decision};
 
 /// Most due rows one delivery round takes.
-const DUE_BATCH: u32 = 500;
+pub const DUE_BATCH: u32 = 500;
 
 /// Whether the alert is muted (silence, maintenance window, inhibition) or acknowledged now.
 fn is_muted(mute: &MuteContext, transition: &AlertTransition, now_ms: i64) -> Option<String> {
     match mute.drop_reason(transition, now_ms)? {
-        DropReason::Muted(reason) => Some(format!("muted since queued: {reason:?}")),
+        DropReason::Muted(MuteReason::Silenced { silence_id }) => {
+            Some(format!("muted since queued: silence {silence_id}"))
+        }
+        DropReason::Muted(MuteReason::Maintenance { window_id }) => Some(format!(
+            "muted since queued: maintenance window {window_id}"
+        )),
+        DropReason::Muted(MuteReason::Inhibited { source_fingerprint }) => Some(format!(
+            "muted since queued: inhibited by alert {source_fingerprint}"
+        )),
         DropReason::Acknowledged { by } => Some(format!("acknowledged by {by} since queued")),
         DropReason::NotNotifiable => None,
     }
@@ -114,6 +123,7 @@ impl Pipeline {
             }
         }
         if records_to_send.is_empty() {
+            self.lock_state().timers.forget_unsent(group);
             return Ok(());
         }
         if self

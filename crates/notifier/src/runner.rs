@@ -90,8 +90,17 @@ pub async fn handle_delivery(pipeline: &Pipeline, delivery: &Delivery) -> Result
 
 async fn deliver_until(pipeline: Arc<Pipeline>, tick: Duration, shutdown: CancellationToken) {
     loop {
-        if let Err(error) = pipeline.deliver_due(now_ms()).await {
-            tracing::warn!(%error, "notification delivery round failed");
+        match pipeline.deliver_due(now_ms()).await {
+            // A full round: more rows are probably due, go again without waiting.
+            Ok(report) if report.handled() >= crate::pipeline::DUE_BATCH as usize => {
+                if shutdown.is_cancelled() {
+                    return;
+                }
+                tokio::task::yield_now().await;
+                continue;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "notification delivery round failed"),
         }
         tokio::select! {
             () = shutdown.cancelled() => return,

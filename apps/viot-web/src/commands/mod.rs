@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bus;
+mod notify;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -82,6 +83,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Token(command) => {
             accounts::run_token_command(&open_store(&cli.config).await?, command).await
         }
+        Command::Notify(command) => notify::run_notify_command(&cli.config, command).await,
     }
 }
 

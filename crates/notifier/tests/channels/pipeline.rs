@@ -177,11 +177,16 @@ async fn a_silence_in_the_store_mutes_and_flapping_is_not_notified(
         .await
         .unwrap();
     let transitions = firing();
-    assert_eq!(pipeline.enqueue(&transitions[0], NOW_MS).await.unwrap(), 0);
+    assert_eq!(pipeline.enqueue(&transitions[0], NOW_MS).await.unwrap(), 1);
     let mut flapping = transitions[1].clone();
     flapping.notify = false;
     assert_eq!(pipeline.enqueue(&flapping, NOW_MS).await.unwrap(), 0);
     assert_eq!(pipeline.enqueue(&transitions[1], NOW_MS).await.unwrap(), 1);
+    let report = pipeline.deliver_due(NOW_MS).await.unwrap();
+    assert_eq!((report.sent, report.suppressed), (1, 1), "{report:?}");
+    let alerts = peer.last_request().json()["alerts"].clone();
+    assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+    assert_eq!(alerts[0]["labels"]["line"], "line-4", "line-3 is silenced");
     Ok(())
 }
 

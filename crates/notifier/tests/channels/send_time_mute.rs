@@ -83,7 +83,7 @@ async fn a_silence_made_during_group_wait_suppresses_the_send(store: &Store) -> 
     let suppressed = store.notifications().list(&filter).await?;
     assert_eq!(suppressed.len(), 1);
     let reason = suppressed[0].last_error.clone().unwrap_or_default();
-    assert!(reason.contains("muted since queued"), "{reason}");
+    assert_eq!(reason, "muted since queued: silence silence-line-3");
 
     let mut resolved_later = transitions[1].clone();
     resolved_later.kind = detectviz::TransitionKind::Resolved;
