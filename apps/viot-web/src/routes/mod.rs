@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod rules;
 pub mod tasks;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 
@@ -28,6 +29,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = rules::add_routes(book);
     let book = contacts::add_routes(book);
     let book = tasks::add_routes(book);
+    let book = tickets::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     audit::add_routes(book)
