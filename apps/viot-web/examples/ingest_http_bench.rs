@@ -98,7 +98,7 @@ async fn start_state(
     store.migrate().await?;
     let bus = eventbus::connect(&config.bus).await?;
     let shutdown = eventbus::CancellationToken::new();
-    let (ingest, alerts) =
+    let (ingest, alerts, tasks) =
         viot_web::commands::start_ingest_and_alerting(&config, &bus, &store, shutdown).await?;
     let request = viot_web::routes::tokens::CreateTokenRequest {
         name: "bench".into(),
@@ -122,6 +122,7 @@ async fn start_state(
         bus,
         ingest,
         alerts,
+        tasks,
     };
     Ok((state, token))
 }

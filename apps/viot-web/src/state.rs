@@ -21,6 +21,8 @@ pub struct AppState {
     pub ingest: Arc<crate::ingest_pipeline::IngestPipeline>,
     pub alerts: Arc<alert::runner::AlertRunner>,
     pub login_lockout: Arc<LoginLockout>,
+    /// Manual automation runs; `None` when `[automation]` is off.
+    pub tasks: Option<Arc<automation::TaskRunner>>,
 }
 
 impl AppState {

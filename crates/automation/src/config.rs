@@ -47,7 +47,12 @@ mod tests {
         let config = parse_automation_config(SAMPLE_CONFIG).unwrap();
         assert!(!config.enabled);
         assert_eq!(config.executor.max_concurrent_runs, 8);
-        assert_eq!(config.rules.len(), 3);
+        assert_eq!(config.rules.len(), 4);
+        assert!(config.rules[3].idempotent);
+        assert_eq!(
+            config.rules[0].notify.as_ref().unwrap().to,
+            "plant-a-oncall"
+        );
         let scripts = tempfile::tempdir().unwrap();
         for rule in config.rules {
             let mut action = rule.action;

@@ -75,15 +75,14 @@ pub struct Executor {
     shutdown: CancellationToken,
 }
 
-/// Runs the executor until `shutdown`: marks the runs it left unfinished as interrupted, then
-/// consumes `dv:alerts`.
+/// Runs the executor until `shutdown`, consuming `dv:alerts`. Call
+/// [`Executor::recover_interrupted`] once before, and before any manual run.
 pub async fn run_automation(
     executor: Arc<Executor>,
     shutdown: CancellationToken,
 ) -> Result<(), AutomationError> {
     let consumer = executor.config.consumer.clone();
     let bus = executor.bus.clone();
-    run_history::mark_interrupted(&executor.store, &consumer, now_ms()).await?;
     let handler = move |delivery: Delivery| {
         let executor = executor.clone();
         async move { executor.handle_delivery(delivery).await }
@@ -126,6 +125,12 @@ impl Executor {
             cooldowns: Cooldowns::default(),
             shutdown,
         })
+    }
+
+    /// Marks the runs this executor (its consumer name) left `started` when it was killed as
+    /// `interrupted`; returns how many. Redelivered transitions then re-run the idempotent ones.
+    pub async fn recover_interrupted(&self) -> Result<u64, store::StoreError> {
+        run_history::mark_interrupted(&self.store, &self.config.consumer, now_ms()).await
     }
 
     async fn handle_delivery(&self, delivery: Delivery) -> Result<(), HandlerError> {

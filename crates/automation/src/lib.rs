@@ -21,6 +21,7 @@ pub mod rule;
 pub mod run_history;
 pub mod run_record;
 pub mod sample;
+pub mod task_runner;
 pub mod template;
 
 pub use action::{Action, ActionConfig, ActionOutput, ActionRequest, LiveOutput};
@@ -30,3 +31,4 @@ pub use executor::{AUTOMATION_GROUP, Executor, ExecutorConfig, run_automation};
 pub use notify_request::{NOTIFY_EVENT_TYPE, NOTIFY_STREAM, NotifyOnRun, NotifyRequest};
 pub use rule::{AutomationRule, Trigger, TriggerOn};
 pub use run_record::{AUTOMATION_STREAM, RunRecord, RunStatus, run_key};
+pub use task_runner::{TaskAction, TaskError, TaskRunner, TaskWatch};

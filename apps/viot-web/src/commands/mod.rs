@@ -111,7 +111,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     check_secret_keys(&config, &store).await?;
     let bus = eventbus::connect(&config.bus).await?;
     let shutdown = eventbus::CancellationToken::new();
-    let (ingest, alerts) =
+    let (ingest, alerts, tasks) =
         start_ingest_and_alerting(&config, &bus, &store, shutdown.clone()).await?;
     let health = HealthRegistry::default();
     register_health_checks(&health, &store, &bus);
@@ -141,6 +141,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         bus,
         ingest,
         alerts: alerts.clone(),
+        tasks,
     };
     announce(&config, &state);
     let grace = Duration::from_secs(config.server.shutdown_grace_s);
@@ -169,20 +170,23 @@ async fn check_secret_keys(config: &Config, store: &store::Store) -> Result<(), 
     Ok(())
 }
 
+/// The automation task runner, when `[automation]` is enabled.
+pub type Tasks = Option<Arc<automation::TaskRunner>>;
+
 /// Starts the alert runner (rules from `[alert] rules_files`) and the ingest pipeline that
-/// feeds it; both stop when `shutdown` is cancelled.
+/// feeds it, and the consumers of `dv:alerts`; all stop when `shutdown` is cancelled.
 pub async fn start_ingest_and_alerting(
     config: &Config,
     bus: &eventbus::EventBus,
     store: &store::Store,
     shutdown: eventbus::CancellationToken,
-) -> Result<(Arc<IngestPipeline>, Arc<AlertRunner>), CommandError> {
+) -> Result<(Arc<IngestPipeline>, Arc<AlertRunner>, Tasks), CommandError> {
     let rules = load_rule_set(&config.alert.rules_files, store)
         .await
         .map_err(CommandError::Usage)?;
     spawn_recorder(bus, store, shutdown.clone());
     spawn_notifier(config, bus, store, shutdown.clone());
-    spawn_automation(config, bus, store, shutdown.clone());
+    let tasks = spawn_automation(config, bus, store, shutdown.clone()).await;
     let alerts = AlertRunner::new(bus.clone(), rules);
     let (sample_sender, sample_receiver) = tokio::sync::mpsc::channel(256);
     alerts.spawn(
@@ -192,7 +196,7 @@ pub async fn start_ingest_and_alerting(
     );
     let ingest = IngestPipeline::start(&config.ingest, Some(sample_sender))
         .map_err(|error| CommandError::Usage(format!("ingest forwarding: {error}")))?;
-    Ok((Arc::new(ingest), alerts))
+    Ok((Arc::new(ingest), alerts, tasks))
 }
 
 /// Sends notifications for alert transitions (group `notifier` on `dv:alerts`), when configured.
@@ -216,15 +220,16 @@ fn spawn_notifier(
     });
 }
 
-/// Runs repair actions for alert transitions (group `automation` on `dv:alerts`), when enabled.
-fn spawn_automation(
+/// Runs repair actions for alert transitions (group `automation` on `dv:alerts`), when enabled;
+/// returns the task runner (manual runs) sharing the executor.
+async fn spawn_automation(
     config: &Config,
     bus: &eventbus::EventBus,
     store: &store::Store,
     shutdown: eventbus::CancellationToken,
-) {
+) -> Option<Arc<automation::TaskRunner>> {
     if !config.automation.enabled {
-        return;
+        return None;
     }
     let executor = match automation::Executor::new(
         bus.clone(),
@@ -233,17 +238,23 @@ fn spawn_automation(
         config.automation.executor.clone(),
         shutdown.clone(),
     ) {
-        Ok(executor) => std::sync::Arc::new(executor),
+        Ok(executor) => Arc::new(executor),
         Err(error) => {
             tracing::error!(%error, "the automation executor cannot start");
-            return;
+            return None;
         }
     };
+    if let Err(error) = executor.recover_interrupted().await {
+        tracing::error!(%error, "cannot mark the interrupted automation runs");
+        return None;
+    }
+    let tasks = automation::TaskRunner::new(executor.clone());
     tokio::spawn(async move {
         if let Err(error) = automation::run_automation(executor, shutdown).await {
             tracing::error!(%error, "the automation executor stopped");
         }
     });
+    Some(tasks)
 }
 
 /// Makes every alert transition durable in the store (group `recorder` on `dv:alerts`).

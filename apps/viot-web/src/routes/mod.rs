@@ -16,6 +16,8 @@ pub mod openapi;
 pub mod openapi_catalog;
 pub mod rules;
 pub mod secrets;
+pub mod tasks;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 
@@ -33,6 +35,8 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = rules::add_routes(book);
     let book = contacts::add_routes(book);
     let book = notifications::add_routes(book);
+    let book = tasks::add_routes(book);
+    let book = tickets::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     let book = secrets::add_routes(book);

@@ -26,7 +26,7 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
     let bus = eventbus::connect(&bus_config)
         .await
         .expect("embedded bus opens");
-    let (ingest, alerts) = viot_web::commands::start_ingest_and_alerting(
+    let (ingest, alerts, tasks) = viot_web::commands::start_ingest_and_alerting(
         &config,
         &bus,
         &store,
@@ -47,6 +47,7 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
         bus,
         ingest,
         alerts,
+        tasks,
     }
 }
 
