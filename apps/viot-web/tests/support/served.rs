@@ -2,7 +2,7 @@
 //! at the binary from outside (log leaks, API fuzzing). Killed when dropped.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_detectviz");
@@ -35,6 +35,16 @@ pub async fn add_admin(directory: &Path, username: &str, password: &str) {
         .await
         .unwrap();
     store.close().await;
+}
+
+/// Creates an API token with `scopes` in the database of `directory`; returns its secret.
+pub async fn add_token(directory: &Path, name: &str, scopes: &[&str]) -> String {
+    let url = format!("sqlite://{}", directory.join("detectviz.db").display());
+    let store = store::Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let token = super::token_for(&store, name, scopes).await;
+    store.close().await;
+    token
 }
 
 pub struct ServedBinary {
