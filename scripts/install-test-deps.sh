@@ -10,6 +10,8 @@ declare -A debian_packages=(
   [influxd]=influxdb                 # ingest forwarding test
   [prometheus]=prometheus            # Alertmanager API end-to-end test (Prometheus pushes alerts)
   [openssl]=openssl                  # the notifier's TLS tests make a throwaway CA
+  [chromium]=chromium                # the console's browser test (playwright-core drives it)
+  [npm]=npm                          # the console's front-end libraries and playwright-core
 )
 
 missing=()
@@ -52,6 +54,9 @@ for service in "$repository_root"/services/*/; do
     touch "$stamp"
   fi
 done
+
+# The console's npm packages (lock file) and the library files copied into web/static/libs.
+"$repository_root/scripts/build-web-assets.sh"
 
 # The shared services the tests use are started by the machine, never by us: check them.
 check_port() {

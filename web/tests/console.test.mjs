@@ -42,6 +42,9 @@ try {
   const page = await context.newPage();
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("response", async (response) => {
+    if (response.status() >= 400) console.log(`http ${response.status()} ${response.request().method()} ${response.url()}: ${(await response.text().catch(() => "")).slice(0, 300)}`);
+  });
 
   step("an anonymous visit lands on the login page (zh-TW by default)");
   await page.goto(`${base}/`);
@@ -118,9 +121,11 @@ try {
   step("switch to English: remembered across pages");
   await setLanguage(page, "en");
   assert.match(await page.textContent(".app-sidebar"), /Overview/);
-  for (const name of ["home", "record-status", "table-config"]) {
+  const ready = { "home": "#count-cards", "record-status": "#alert-rows table", "table-config": "#rules-table .tabulator-row" };
+  for (const [name, selector] of Object.entries(ready)) {
     await page.goto(`${base}/pages/${name}`);
-    await page.waitForLoadState("networkidle");
+    await page.waitForSelector(selector);
+    await page.waitForTimeout(300);
     await shoot(page, `${name}-en`);
   }
   await page.goto(`${base}/pages/record-status`);
@@ -129,6 +134,7 @@ try {
   step("tablet width");
   await page.setViewportSize({ width: 820, height: 1180 });
   await page.goto(`${base}/pages/record-status`);
+  await page.waitForSelector("#alert-rows table");
   await shoot(page, "record-status-tablet-en");
   await page.setViewportSize({ width: 1280, height: 720 });
 
@@ -137,7 +143,7 @@ try {
   await setLanguage(page, "zh-TW");
   assert.match(await page.textContent(".app-sidebar"), /總覽/);
   await page.goto(`${base}/pages/table-config`);
-  await page.waitForLoadState("networkidle");
+  await page.waitForSelector("#rules-table .tabulator-row");
   await shoot(page, "table-config-zh-TW");
 
   assert.deepEqual(pageErrors, [], "no script errors on any page");
