@@ -15,7 +15,7 @@ function step(name) {
 }
 
 async function shoot(page, name) {
-  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
 }
 
 async function writePoint(value) {
@@ -89,7 +89,11 @@ try {
   await page.waitForSelector("#alert-detail-card .timeline-list li");
   const grafana = await page.getAttribute("#alert-detail-card a[href^='http://grafana.example']", "href");
   assert.match(grafana, /var-device=pump-7/);
+  await page.waitForSelector("#alert-detail-panel.show");
+  await page.waitForTimeout(400); // the panel has slid in
   await shoot(page, "record-status-detail-zh-TW");
+  await page.click("#alert-detail-card [data-bs-dismiss=offcanvas]");
+  await page.waitForSelector("#alert-detail-panel", { state: "hidden" });
 
   step("the audit tab lists the acknowledgement");
   await page.click("#tab-audit");
