@@ -90,7 +90,7 @@
       return span;
     }, minWidth: 160, widthGrow: 2 };
     rulesTable = new Tabulator("#rules-table", {
-      layout: "fitColumns", index: "id", placeholder: "—", height: "auto",
+      layout: "fitDataStretch", index: "id", placeholder: "—", height: "auto",
       columns: [
         { title: labels.source, field: "source", width: 80 },
         { title: labels.id, field: "id", minWidth: 150 },
@@ -102,7 +102,7 @@
       ],
     });
     contactsTable = new Tabulator("#contacts-table", {
-      layout: "fitColumns", index: "id", placeholder: "—", height: "auto",
+      layout: "fitDataStretch", index: "id", placeholder: "—", height: "auto",
       columns: [
         { title: labels.id, field: "id", minWidth: 110 },
         { title: labels.name, field: "name", editor: "input", editable: editableContact, cellEdited: saveContact },
