@@ -10,6 +10,7 @@ run: build
 	./target/release/detectviz --config $(CONFIG) serve
 
 build:
+	scripts/build-web-assets.sh
 	$(CARGO) build --release -p viot-web
 
 ## Install what the tests need (idempotent), check formatting, then run every test.

@@ -13,6 +13,7 @@ declare -A debian_packages=(
   [prometheus-alertmanager]=prometheus-alertmanager  # peer figure in bench/notifier.sh
   [snmpd]=snmpd                      # autodeploy scan tests run their own snmpd (v2c and v3)
   [pdftoppm]=poppler-utils           # the reporter's PDF test renders page 1 and extracts its text
+  [chromium]=chromium                # the console's browser test (playwright-core drives it)
 )
 
 missing=()
@@ -67,6 +68,9 @@ for service in "$repository_root"/services/*/; do
     touch "$stamp"
   fi
 done
+
+# The console's npm packages (lock file) and the library files copied into web/static/libs.
+"$repository_root/scripts/build-web-assets.sh"
 
 # The shared services the tests use are started by the machine, never by us: check them.
 check_port() {

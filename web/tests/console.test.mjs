@@ -15,7 +15,7 @@ function step(name) {
 }
 
 async function shoot(page, name) {
-  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`) });
 }
 
 async function writePoint(value) {
@@ -42,6 +42,9 @@ try {
   const page = await context.newPage();
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("response", async (response) => {
+    if (response.status() >= 400) console.log(`http ${response.status()} ${response.request().method()} ${response.url()}: ${(await response.text().catch(() => "")).slice(0, 300)}`);
+  });
 
   step("an anonymous visit lands on the login page (zh-TW by default)");
   await page.goto(`${base}/`);
@@ -86,7 +89,11 @@ try {
   await page.waitForSelector("#alert-detail-card .timeline-list li");
   const grafana = await page.getAttribute("#alert-detail-card a[href^='http://grafana.example']", "href");
   assert.match(grafana, /var-device=pump-7/);
+  await page.waitForSelector("#alert-detail-panel.show");
+  await page.waitForTimeout(400); // the panel has slid in
   await shoot(page, "record-status-detail-zh-TW");
+  await page.click("#alert-detail-card [data-bs-dismiss=offcanvas]");
+  await page.waitForSelector("#alert-detail-panel", { state: "hidden" });
 
   step("the audit tab lists the acknowledgement");
   await page.click("#tab-audit");
@@ -118,9 +125,11 @@ try {
   step("switch to English: remembered across pages");
   await setLanguage(page, "en");
   assert.match(await page.textContent(".app-sidebar"), /Overview/);
-  for (const name of ["home", "record-status", "table-config"]) {
+  const ready = { "home": "#count-cards", "record-status": "#alert-rows table", "table-config": "#rules-table .tabulator-row" };
+  for (const [name, selector] of Object.entries(ready)) {
     await page.goto(`${base}/pages/${name}`);
-    await page.waitForLoadState("networkidle");
+    await page.waitForSelector(selector);
+    await page.waitForTimeout(300);
     await shoot(page, `${name}-en`);
   }
   await page.goto(`${base}/pages/record-status`);
@@ -129,6 +138,7 @@ try {
   step("tablet width");
   await page.setViewportSize({ width: 820, height: 1180 });
   await page.goto(`${base}/pages/record-status`);
+  await page.waitForSelector("#alert-rows table");
   await shoot(page, "record-status-tablet-en");
   await page.setViewportSize({ width: 1280, height: 720 });
 
@@ -137,7 +147,7 @@ try {
   await setLanguage(page, "zh-TW");
   assert.match(await page.textContent(".app-sidebar"), /總覽/);
   await page.goto(`${base}/pages/table-config`);
-  await page.waitForLoadState("networkidle");
+  await page.waitForSelector("#rules-table .tabulator-row");
   await shoot(page, "table-config-zh-TW");
 
   assert.deepEqual(pageErrors, [], "no script errors on any page");

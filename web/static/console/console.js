@@ -19,7 +19,6 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status < 400) return;
     event.detail.shouldSwap = true;
-    event.detail.isError = false;
     var requester = event.detail.requestConfig && event.detail.requestConfig.elt;
     var errorTarget = requester && requester.closest("[data-error-target]");
     if (errorTarget) {
@@ -29,20 +28,21 @@
     }
   });
 
+  if (window.htmx) {
+    htmx.defineExtension("json-enc", {
+      onEvent: function (name, event) {
+        if (name === "htmx:configRequest") event.detail.headers["Content-Type"] = "application/json";
+      },
+      encodeParameters: function (xhr, parameters) {
+        xhr.overrideMimeType("text/json");
+        var body = {};
+        parameters.forEach(function (value, key) { body[key] = value; });
+        return JSON.stringify(body);
+      },
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    if (window.htmx) {
-      htmx.defineExtension("json-enc", {
-        onEvent: function (name, event) {
-          if (name === "htmx:configRequest") event.detail.headers["Content-Type"] = "application/json";
-        },
-        encodeParameters: function (xhr, parameters) {
-          xhr.overrideMimeType("text/json");
-          var body = {};
-          parameters.forEach(function (value, key) { body[key] = value; });
-          return JSON.stringify(body);
-        },
-      });
-    }
     // New alert toasts fade out after a while.
     document.body.addEventListener("htmx:sseMessage", function () {
       document.querySelectorAll("#live-toasts .toast").forEach(function (toast) {

@@ -19,7 +19,8 @@
     var options = {
       width: width, height: 220, legend: { show: false }, cursor: { show: false },
       scales: { x: { time: false, range: [-0.5, 2.5] }, y: { range: [0, Math.max(1, Math.max.apply(null, values)) * 1.2] } },
-      axes: [{ values: function () { return labels; }, splits: function () { return [0, 1, 2]; } }, { size: 40 }],
+      axes: [{ values: function () { return labels; }, splits: function () { return [0, 1, 2]; } },
+        { size: 50, values: function (u, splits) { return splits.map(function (v) { return Number.isInteger(v) ? v : ""; }); } }],
       series: [{}, {
         label: "alerts", stroke: "#6c757d", width: 0,
         paths: function (u) {

@@ -88,23 +88,23 @@
       span.className = "cell-error";
       span.textContent = cell.getValue() || "";
       return span;
-    }, widthGrow: 3 };
+    }, minWidth: 160, widthGrow: 2 };
     rulesTable = new Tabulator("#rules-table", {
-      layout: "fitColumns", index: "id", placeholder: "—", height: "auto",
+      layout: "fitDataStretch", index: "id", placeholder: "—", height: "auto",
       columns: [
         { title: labels.source, field: "source", width: 80 },
-        { title: labels.id, field: "id", width: 140 },
-        { title: labels.name, field: "name", editor: "input", editable: editableWhenApi, cellEdited: saveRule },
-        { title: labels.measurement, field: "measurement", editor: "input", editable: editableWhenApi, cellEdited: saveRule },
-        { title: labels.field, field: "field", editor: "input", editable: editableWhenApi, cellEdited: saveRule },
-        { title: labels.levels, field: "levels", editor: "input", editable: editableWhenApi, cellEdited: saveRule, widthGrow: 3 },
+        { title: labels.id, field: "id", minWidth: 150 },
+        { title: labels.name, field: "name", minWidth: 170, editor: "input", editable: editableWhenApi, cellEdited: saveRule },
+        { title: labels.measurement, field: "measurement", minWidth: 100, editor: "input", editable: editableWhenApi, cellEdited: saveRule },
+        { title: labels.field, field: "field", minWidth: 120, editor: "input", editable: editableWhenApi, cellEdited: saveRule },
+        { title: labels.levels, field: "levels", minWidth: 220, formatter: "textarea", editor: "input", editable: editableWhenApi, cellEdited: saveRule, widthGrow: 3 },
         errorColumn,
       ],
     });
     contactsTable = new Tabulator("#contacts-table", {
-      layout: "fitColumns", index: "id", placeholder: "—", height: "auto",
+      layout: "fitDataStretch", index: "id", placeholder: "—", height: "auto",
       columns: [
-        { title: labels.id, field: "id", width: 120 },
+        { title: labels.id, field: "id", minWidth: 110 },
         { title: labels.name, field: "name", editor: "input", editable: editableContact, cellEdited: saveContact },
         { title: labels.email, field: "email", editor: "input", editable: editableContact, cellEdited: saveContact },
         { title: labels.phone, field: "phone", editor: "input", editable: editableContact, cellEdited: saveContact },

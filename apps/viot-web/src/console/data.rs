@@ -58,11 +58,14 @@ pub async fn alerts(state: &AppState, query: &AlertTableQuery) -> Result<Vec<Val
 
 /// Active alerts (pending or firing) by severity, and how many are acknowledged.
 pub async fn alert_counts(state: &AppState) -> Result<Value, AppError> {
-    let active = state
-        .store
-        .alerts()
-        .list(&store::AlertFilter::default())
-        .await?;
+    let mut active = Vec::new();
+    for phase in ["firing", "pending"] {
+        let filter = store::AlertFilter {
+            state: Some(phase.to_string()),
+            ..Default::default()
+        };
+        active.extend(state.store.alerts().list(&filter).await?);
+    }
     let mut by_severity: BTreeMap<&str, u64> =
         BTreeMap::from([("critical", 0), ("warning", 0), ("info", 0)]);
     let (mut firing, mut pending, mut acknowledged) = (0u64, 0u64, 0u64);

@@ -164,3 +164,51 @@ impl PageSpec {
         read_yaml(&web_dir.join("pages").join(name).join("page.yaml"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repository() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    #[test]
+    fn the_shipped_pages_load_and_the_sidebar_follows_the_role() {
+        let list = PageList::load(&repository().join("conf/pages.yaml")).unwrap();
+        for page in &list.pages {
+            PageSpec::load(&repository().join("web"), &page.name)
+                .unwrap_or_else(|error| panic!("{}: {error}", page.name));
+            assert!(page.title.contains_key("zh-TW") && page.title.contains_key("en"));
+        }
+        let names = |role| -> Vec<String> {
+            list.sidebar(role, "en")
+                .iter()
+                .flat_map(|group| group["pages"].as_array().unwrap().clone())
+                .map(|page| page["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(names(UserRole::Viewer), ["home", "record-status"]);
+        assert_eq!(
+            names(UserRole::Admin),
+            ["home", "record-status", "table-config"]
+        );
+        assert_eq!(list.sidebar(UserRole::Viewer, "zh-TW")[0]["title"], "監控");
+    }
+
+    #[test]
+    fn a_bad_page_name_is_refused_with_the_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("pages.yaml");
+        std::fs::write(
+            &path,
+            "pages:\n  - {name: ../etc, group: g, order: 1, icon: x, title: {en: X}, role: viewer}\n",
+        )
+        .unwrap();
+        let error = PageList::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("pages.yaml") && error.contains("../etc"),
+            "{error}"
+        );
+    }
+}
