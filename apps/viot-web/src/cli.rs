@@ -57,6 +57,8 @@ pub enum Command {
     /// Manage API tokens (Telegraf writes, scripts).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Discover devices over SNMP (and Modbus TCP) in CIDR ranges; records them unless --dry-run.
+    Scan(crate::commands::scan::ScanArguments),
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bus;
+pub mod scan;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -80,6 +81,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Token(command) => {
             accounts::run_token_command(&open_store(&cli.config).await?, command).await
         }
+        Command::Scan(arguments) => scan::run_scan_command(&cli.config, arguments).await,
     }
 }
 

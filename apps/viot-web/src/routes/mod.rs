@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod book;
 pub mod contacts;
+pub mod devices;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
@@ -26,6 +27,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = alerts::add_routes(book);
     let book = rules::add_routes(book);
     let book = contacts::add_routes(book);
+    let book = devices::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     audit::add_routes(book)
