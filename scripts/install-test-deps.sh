@@ -11,6 +11,7 @@ declare -A debian_packages=(
   [prometheus]=prometheus            # Alertmanager API end-to-end test (Prometheus pushes alerts)
   [openssl]=openssl                  # the notifier's TLS tests make a throwaway CA
   [snmpd]=snmpd                      # autodeploy scan tests run their own snmpd (v2c and v3)
+  [onesixtyone]=onesixtyone          # peer figure in `make bench` (bench/scan.sh)
 )
 
 missing=()
