@@ -14,6 +14,7 @@ declare -A debian_packages=(
   [snmpd]=snmpd                      # autodeploy scan tests run their own snmpd (v2c and v3)
   [pdftoppm]=poppler-utils           # the reporter's PDF test renders page 1 and extracts its text
   [chromium]=chromium                # the console's browser test (playwright-core drives it)
+  [onesixtyone]=onesixtyone          # peer figure in `make bench` (bench/scan.sh)
 )
 
 missing=()

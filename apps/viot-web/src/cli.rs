@@ -61,6 +61,8 @@ pub enum Command {
     /// Notification channels: send a sample alert through one.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Discover devices over SNMP (and Modbus TCP) in CIDR ranges; records them unless --dry-run.
+    Scan(crate::commands::scan::ScanArguments),
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 mod accounts;
 mod bus;
 mod notify;
+pub mod scan;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -84,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             accounts::run_token_command(&open_store(&cli.config).await?, command).await
         }
         Command::Notify(command) => notify::run_notify_command(&cli.config, command).await,
+        Command::Scan(arguments) => scan::run_scan_command(&cli.config, arguments).await,
     }
 }
 

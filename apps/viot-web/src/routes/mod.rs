@@ -8,6 +8,7 @@ pub mod book;
 pub mod console;
 pub mod console_live;
 pub mod contacts;
+pub mod devices;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
@@ -37,6 +38,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = notifications::add_routes(book);
     let book = tasks::add_routes(book);
     let book = tickets::add_routes(book);
+    let book = devices::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     let book = secrets::add_routes(book);

@@ -4,6 +4,7 @@
 //! `dv:deploy`, validation of a device against its profile, and the step from scanned
 //! devices to [`crate::Device`]s the generator and deployer take.
 
+pub mod job;
 pub mod modbus_probe;
 pub mod reconcile;
 pub mod result;
@@ -15,6 +16,7 @@ pub mod targets;
 pub mod to_device;
 pub mod validate_device;
 
+pub use job::{RecordedScan, run_recorded_scan};
 pub use reconcile::{DEPLOY_STREAM, DeviceChange, ScanRecorder};
 pub use result::{HostResult, Inventory, ProbeStatus, ScannedDevice};
 pub use runner::{ScanProgress, ScanReport, run_scan};

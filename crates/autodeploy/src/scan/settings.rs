@@ -259,3 +259,52 @@ fn setting(key: &'static str, reason: &str) -> AutodeployError {
         reason: reason.to_string(),
     }
 }
+
+/// The commented sample settings file (`scan.sample.toml`).
+pub const SCAN_SAMPLE_TOML: &str = include_str!("../../scan.sample.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_parses_validates_and_keeps_the_defaults() {
+        let settings: ScanSettings = toml::from_str(SCAN_SAMPLE_TOML).unwrap();
+        settings.validate().unwrap();
+        let defaults = ScanSettings::default();
+        assert_eq!(settings.concurrency, defaults.concurrency);
+        assert_eq!(settings.modbus, defaults.modbus);
+        assert_eq!(settings.snmp.timeout_ms, defaults.snmp.timeout_ms);
+        assert_eq!(settings.snmp.credentials.len(), 2);
+        assert_eq!(settings.snmp.credentials[1].version, SnmpVersion::V3);
+        assert!(
+            !format!("{settings:?}").contains("change-me"),
+            "Debug masks secrets"
+        );
+    }
+
+    #[test]
+    fn bad_settings_name_the_key() {
+        let mut settings = ScanSettings::default();
+        settings.modbus.first_unit_id = 9;
+        settings.modbus.last_unit_id = 2;
+        assert!(
+            settings
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("modbus.first_unit_id")
+        );
+        let mut settings = ScanSettings::default();
+        settings.snmp.credentials = vec![SnmpCredential::usm("", ("SHA", "x"), ("", ""))];
+        assert!(
+            settings
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("security_name")
+        );
+        let unknown = toml::from_str::<ScanSettings>("[snmp]\ncommunity = \"x\"\n").unwrap_err();
+        assert!(unknown.to_string().contains("community"), "{unknown}");
+    }
+}
