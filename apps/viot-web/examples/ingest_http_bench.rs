@@ -122,6 +122,7 @@ async fn start_state(
         bus,
         ingest,
         alerts,
+        analyzer: None,
     };
     Ok((state, token))
 }

@@ -21,6 +21,8 @@ pub struct AppState {
     pub ingest: Arc<crate::ingest_pipeline::IngestPipeline>,
     pub alerts: Arc<alert::runner::AlertRunner>,
     pub login_lockout: Arc<LoginLockout>,
+    /// The model-rule runner, when `[analyzer]` is enabled.
+    pub analyzer: Option<Arc<analyzer::ModelRuleRunner>>,
 }
 
 impl AppState {

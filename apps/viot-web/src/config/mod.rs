@@ -36,6 +36,9 @@ pub struct Config {
     /// Repair actions for alerts; off unless `enabled = true`.
     #[serde(skip_serializing)]
     pub automation: automation::AutomationConfig,
+    /// The anomaly service and model rules; off unless `enabled = true`.
+    #[serde(skip_serializing)]
+    pub analyzer: analyzer::AnalyzerConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,6 +282,12 @@ impl Config {
         if let Err(error) = automation::rule::validate_rules(&self.automation.rules) {
             return Err(InvalidValue {
                 key: "automation.rules".into(),
+                message: error.to_string(),
+            });
+        }
+        if let Err(error) = self.analyzer.validate() {
+            return Err(InvalidValue {
+                key: "analyzer".into(),
                 message: error.to_string(),
             });
         }

@@ -2,6 +2,7 @@
 
 pub mod alertmanager;
 pub mod alerts;
+pub mod analyzer;
 pub mod audit;
 pub mod auth;
 pub mod book;
@@ -26,6 +27,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = alerts::add_routes(book);
     let book = rules::add_routes(book);
     let book = contacts::add_routes(book);
+    let book = analyzer::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     audit::add_routes(book)

@@ -45,6 +45,7 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
         bus,
         ingest,
         alerts,
+        analyzer: None,
     }
 }
 
