@@ -14,7 +14,8 @@ binary="${DETECTVIZ_BINARY:-${CARGO_TARGET_DIR:-$root/target}/release/detectviz}
 venv="$root/.venv"
 
 # What the config says about the analyzer: "<enabled> <url>".
-read -r enabled url < <(python3 - "$config" <<'PY'
+# (Without Python 3.11's tomllib the section cannot be read: the core runs alone unless asked.)
+read -r enabled url < <(python3 - "$config" 2>/dev/null <<'PY' || echo "false http://127.0.0.1:8090"
 import sys, tomllib
 try:
     with open(sys.argv[1], "rb") as file:
@@ -54,7 +55,8 @@ if [ "$enabled" = "true" ]; then
      exec "$venv/bin/python" -m uvicorn detectviz_anomaly.app:app --host "$host" --port "$port") &
   anomaly_pid=$!
   for _ in $(seq 1 600); do
-    if curl -fsS "http://$host:$port/healthz" >/dev/null 2>&1; then break; fi
+    if "$venv/bin/python" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+         "http://$host:$port/healthz" 2>/dev/null; then break; fi
     if ! kill -0 "$anomaly_pid" 2>/dev/null; then echo "run: the anomaly service did not start" >&2; exit 1; fi
     sleep 0.2
   done
