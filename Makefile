@@ -3,11 +3,16 @@ SHELL := /bin/bash
 CARGO ?= cargo
 CONFIG ?= conf/detectviz.conf
 
-.PHONY: run build test test-deps lint fmt bench clean
+.PHONY: run run-all build test test-deps lint fmt bench eval-skab clean
 
-## Build (release) and start the console on http://127.0.0.1:8080 with the embedded defaults.
+## Build (release) and start the console on http://127.0.0.1:8080 with the embedded defaults;
+## the anomaly service starts beside it when [analyzer] is enabled (scripts/run.sh).
 run: build
-	./target/release/detectviz --config $(CONFIG) serve
+	CONFIG=$(CONFIG) scripts/run.sh
+
+## Same, with the anomaly service and [analyzer] enabled whatever the config says.
+run-all: build
+	CONFIG=$(CONFIG) WITH_ANOMALY=1 scripts/run.sh
 
 build:
 	scripts/build-web-assets.sh
@@ -31,6 +36,10 @@ fmt:
 ## Benchmarks: each prints one JSON line (with a peer's figure and the ratio where one exists).
 bench: test-deps
 	@for script in bench/*.sh; do bash "$$script" || exit 1; done
+
+## SKAB evaluation of the anomaly service (not part of `make test`): a table beside the leaderboard.
+eval-skab: test-deps
+	cd services/anomaly && ../../.venv/bin/python eval_skab.py
 
 clean:
 	$(CARGO) clean

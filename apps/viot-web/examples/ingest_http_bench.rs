@@ -123,6 +123,7 @@ async fn start_state(
         ingest,
         alerts,
         tasks,
+        analyzer: None,
     };
     Ok((state, token))
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod http_metrics;
 pub mod ingest_pipeline;
+pub mod model_rules;
 pub mod process_metrics;
 pub mod routes;
 pub mod rule_set;

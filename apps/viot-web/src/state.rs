@@ -23,6 +23,8 @@ pub struct AppState {
     pub login_lockout: Arc<LoginLockout>,
     /// Manual automation runs; `None` when `[automation]` is off.
     pub tasks: Option<Arc<automation::TaskRunner>>,
+    /// The model-rule runner, when `[analyzer]` is enabled.
+    pub analyzer: Option<Arc<analyzer::ModelRuleRunner>>,
 }
 
 impl AppState {

@@ -30,9 +30,19 @@ fn a_score_above_the_condition_for_two_minutes_fires_the_model_rule() {
     let mut state = EngineState::new();
     let first = evaluate(&rules, &[score("pump-model", 0, 0.95)], &mut state, 0);
     assert_eq!(first[0].kind, TransitionKind::Pending);
-    let before = evaluate(&rules, &[score("pump-model", 60_000, 0.97)], &mut state, 60_000);
+    let before = evaluate(
+        &rules,
+        &[score("pump-model", 60_000, 0.97)],
+        &mut state,
+        60_000,
+    );
     assert!(before.is_empty(), "{before:?}");
-    let fired = evaluate(&rules, &[score("pump-model", 120_000, 0.99)], &mut state, 120_000);
+    let fired = evaluate(
+        &rules,
+        &[score("pump-model", 120_000, 0.99)],
+        &mut state,
+        120_000,
+    );
     assert_eq!(fired[0].kind, TransitionKind::Firing);
     assert_eq!(fired[0].labels.get("rule"), Some("pump-model"));
     assert_eq!(
@@ -63,10 +73,16 @@ fn a_model_rule_ignores_the_raw_series_and_scores_of_other_rules() {
 fn a_model_rule_needs_exactly_one_of_method_or_model_id() {
     let both = MODEL_RULE.replace("method = \"ewma\"", "method = \"ewma\", model_id = \"m1\"");
     let error = parse_rules_toml(&both).unwrap_err().to_string();
-    assert!(error.contains("pump-model") && error.contains("kind.method"), "{error}");
+    assert!(
+        error.contains("pump-model") && error.contains("kind.method"),
+        "{error}"
+    );
     let neither = MODEL_RULE.replace("method = \"ewma\", ", "");
     let error = parse_rules_toml(&neither).unwrap_err().to_string();
-    assert!(error.contains("exactly one of method or model_id"), "{error}");
+    assert!(
+        error.contains("exactly one of method or model_id"),
+        "{error}"
+    );
     let too_few = MODEL_RULE.replace("lambda = 0.3 }", "lambda = 0.3 }, points = 1");
     let error = parse_rules_toml(&too_few).unwrap_err().to_string();
     assert!(error.contains("kind.points"), "{error}");

@@ -117,6 +117,15 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         start_ingest_and_alerting(&config, &bus, &store, shutdown.clone()).await?;
     let health = HealthRegistry::default();
     register_health_checks(&health, &store, &bus);
+    let analyzer = crate::model_rules::start_model_rules(
+        &config.analyzer,
+        &bus,
+        &alerts,
+        &ingest.window,
+        &health,
+        shutdown.clone(),
+    )
+    .map_err(|error| CommandError::Usage(error.to_string()))?;
 
     let config_handle = ConfigHandle::new(config_path, config.clone(), overrides);
     let _watcher = watch_config(config_handle.clone()).map_err(|error| CommandError::Watch {
@@ -144,6 +153,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         ingest,
         alerts: alerts.clone(),
         tasks,
+        analyzer,
     };
     announce(&config, &state);
     let grace = Duration::from_secs(config.server.shutdown_grace_s);

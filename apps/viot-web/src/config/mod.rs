@@ -40,6 +40,9 @@ pub struct Config {
     /// The web console: where its pages live, defaults for language and time zone.
     #[serde(skip_serializing)]
     pub console: crate::console::ConsoleConfig,
+    /// The anomaly service and model rules; off unless `enabled = true`.
+    #[serde(skip_serializing)]
+    pub analyzer: analyzer::AnalyzerConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -293,6 +296,12 @@ impl Config {
         if let Err(error) = automation::rule::validate_rules(&self.automation.rules) {
             return Err(InvalidValue {
                 key: "automation.rules".into(),
+                message: error.to_string(),
+            });
+        }
+        if let Err(error) = self.analyzer.validate() {
+            return Err(InvalidValue {
+                key: "analyzer".into(),
                 message: error.to_string(),
             });
         }

@@ -2,6 +2,7 @@
 
 pub mod alertmanager;
 pub mod alerts;
+pub mod analyzer;
 pub mod audit;
 pub mod auth;
 pub mod book;
@@ -39,6 +40,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = tasks::add_routes(book);
     let book = tickets::add_routes(book);
     let book = devices::add_routes(book);
+    let book = analyzer::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     let book = secrets::add_routes(book);

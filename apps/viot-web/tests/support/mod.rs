@@ -48,6 +48,7 @@ pub async fn test_state(directory: &std::path::Path, config: Config) -> AppState
         ingest,
         alerts,
         tasks,
+        analyzer: None,
     }
 }
 
