@@ -36,6 +36,9 @@ pub struct Config {
     /// Repair actions for alerts; off unless `enabled = true`.
     #[serde(skip_serializing)]
     pub automation: automation::AutomationConfig,
+    /// Scheduled reports and report defaults; absent means on-demand reports only.
+    #[serde(skip_serializing)]
+    pub reporter: Option<reporter::ReporterConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,6 +282,14 @@ impl Config {
         if let Err(error) = automation::rule::validate_rules(&self.automation.rules) {
             return Err(InvalidValue {
                 key: "automation.rules".into(),
+                message: error.to_string(),
+            });
+        }
+        if let Some(reporter) = &self.reporter
+            && let Err(error) = reporter.validate()
+        {
+            return Err(InvalidValue {
+                key: "reporter".into(),
                 message: error.to_string(),
             });
         }

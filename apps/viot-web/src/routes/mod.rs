@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
+pub mod reports;
 pub mod rules;
 pub mod tokens;
 pub mod users;
@@ -26,6 +27,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = alerts::add_routes(book);
     let book = rules::add_routes(book);
     let book = contacts::add_routes(book);
+    let book = reports::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     audit::add_routes(book)
