@@ -1,8 +1,9 @@
 //! The reporter: generates a report, writes its files to the exports directory (each written
 //! to a temporary name and renamed, so a listed report is always whole) and records it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -22,8 +23,11 @@ pub struct Reporter {
     config: Arc<ReporterConfig>,
     store: store::Store,
     llm: Option<LlmClient>,
-    font: Arc<Mutex<Option<Font>>>,
 }
+
+/// Fonts already read, by file and face: shared by every `Reporter` of the process (the
+/// API makes one per request), so a 20 MB CJK font is read once.
+static FONTS: OnceLock<Mutex<HashMap<(PathBuf, u32), Font>>> = OnceLock::new();
 
 impl Reporter {
     /// Checks the configuration; the PDF font is read when the first PDF is made.
@@ -39,7 +43,6 @@ impl Reporter {
             config: Arc::new(config),
             store,
             llm,
-            font: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -117,15 +120,19 @@ impl Reporter {
     }
 
     fn font(&self) -> Result<Font, ReporterError> {
-        let mut cached = self
-            .font
+        let key = (
+            self.config.pdf_font_path.clone(),
+            self.config.pdf_font_index,
+        );
+        let fonts = FONTS.get_or_init(Mutex::default);
+        let mut fonts = fonts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(font) = cached.as_ref() {
+        if let Some(font) = fonts.get(&key) {
             return Ok(font.clone());
         }
-        let font = pdf::load_font(&self.config.pdf_font_path, self.config.pdf_font_index)?;
-        *cached = Some(font.clone());
+        let font = pdf::load_font(&key.0, key.1)?;
+        fonts.insert(key, font.clone());
         Ok(font)
     }
 

@@ -221,7 +221,29 @@ async fn an_english_report_uses_the_llm_service_fallback_and_marks_it(
     Ok(())
 }
 
+async fn a_missing_pdf_font_is_a_clear_error_and_nothing_is_recorded(
+    store: &Store,
+) -> anyhow::Result<()> {
+    let exports = tempfile::tempdir()?;
+    let mut config = config(exports.path(), String::new());
+    config.pdf_font_path = exports.path().join("no-such-font.ttc");
+    let reporter = Reporter::new(config, store.clone())?;
+    let error = reporter
+        .generate(ReportKind::OnDemand, day(), None, "ops")
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with("pdf: font ") && message.contains("no-such-font.ttc"),
+        "{message}"
+    );
+    assert!(message.contains("fonts-arphic-uming"), "{message}");
+    assert!(store.reports().list(10).await?.is_empty());
+    Ok(())
+}
+
 store::test_on_both_backends!(
+    a_missing_pdf_font_is_a_clear_error_and_nothing_is_recorded,
     a_daily_report_is_exported_in_three_formats_with_chinese_text,
     an_english_report_uses_the_llm_service_fallback_and_marks_it,
 );

@@ -115,6 +115,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
     let shutdown = eventbus::CancellationToken::new();
     let (ingest, alerts, tasks) =
         start_ingest_and_alerting(&config, &bus, &store, shutdown.clone()).await?;
+    spawn_report_scheduler(&config, &store, shutdown.clone())?;
     let health = HealthRegistry::default();
     register_health_checks(&health, &store, &bus);
     let analyzer = crate::model_rules::start_model_rules(
@@ -209,6 +210,26 @@ pub async fn start_ingest_and_alerting(
     let ingest = IngestPipeline::start(&config.ingest, Some(sample_sender))
         .map_err(|error| CommandError::Usage(format!("ingest forwarding: {error}")))?;
     Ok((Arc::new(ingest), alerts, tasks))
+}
+
+/// Runs the `[reporter]` cron schedules, when the section is present.
+fn spawn_report_scheduler(
+    config: &Config,
+    store: &store::Store,
+    shutdown: eventbus::CancellationToken,
+) -> Result<(), CommandError> {
+    let Some(reporter_config) = config.reporter.clone() else {
+        tracing::info!("no [reporter] section: reports are made on demand only");
+        return Ok(());
+    };
+    let reporter = reporter::Reporter::new(reporter_config, store.clone())
+        .map_err(|error| CommandError::Usage(error.to_string()))?;
+    tokio::spawn(async move {
+        if let Err(error) = reporter::run_scheduler(reporter, shutdown).await {
+            tracing::error!(%error, "the report scheduler stopped");
+        }
+    });
+    Ok(())
 }
 
 /// Sends notifications for alert transitions (group `notifier` on `dv:alerts`), when configured.

@@ -43,6 +43,9 @@ pub struct Config {
     /// The anomaly service and model rules; off unless `enabled = true`.
     #[serde(skip_serializing)]
     pub analyzer: analyzer::AnalyzerConfig,
+    /// Scheduled reports and report defaults; absent means on-demand reports only.
+    #[serde(skip_serializing)]
+    pub reporter: Option<reporter::ReporterConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -302,6 +305,14 @@ impl Config {
         if let Err(error) = self.analyzer.validate() {
             return Err(InvalidValue {
                 key: "analyzer".into(),
+                message: error.to_string(),
+            });
+        }
+        if let Some(reporter) = &self.reporter
+            && let Err(error) = reporter.validate()
+        {
+            return Err(InvalidValue {
+                key: "reporter".into(),
                 message: error.to_string(),
             });
         }

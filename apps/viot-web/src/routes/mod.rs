@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod openapi_catalog;
+pub mod reports;
 pub mod rules;
 pub mod secrets;
 pub mod tasks;
@@ -41,6 +42,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = tickets::add_routes(book);
     let book = devices::add_routes(book);
     let book = analyzer::add_routes(book);
+    let book = reports::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     let book = secrets::add_routes(book);
