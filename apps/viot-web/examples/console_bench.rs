@@ -155,7 +155,7 @@ async fn start_state(directory: &std::path::Path, config: Config) -> anyhow::Res
     store.migrate().await?;
     let bus = eventbus::connect(&config.bus).await?;
     let shutdown = eventbus::CancellationToken::new();
-    let (ingest, alerts) =
+    let (ingest, alerts, tasks) =
         viot_web::commands::start_ingest_and_alerting(&config, &bus, &store, shutdown).await?;
     Ok(AppState {
         login_lockout: AppState::login_lockout_from(&config),
@@ -171,5 +171,7 @@ async fn start_state(directory: &std::path::Path, config: Config) -> anyhow::Res
         bus,
         ingest,
         alerts,
+        tasks,
+        analyzer: None,
     })
 }

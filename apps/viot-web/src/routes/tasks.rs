@@ -46,10 +46,12 @@ pub fn add_routes(book: RouteBook) -> RouteBook {
         )
 }
 
+/// The task runner, or 404 when `[automation]` is off (a switched-off module is not a server
+/// fault, so no 5xx).
 fn task_runner(state: &AppState) -> Result<&std::sync::Arc<automation::TaskRunner>, AppError> {
     state.tasks.as_ref().ok_or_else(|| {
         AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::NOT_FOUND,
             "automation_disabled",
             "automation is off: set `enabled = true` in [automation]",
         )
@@ -59,7 +61,14 @@ fn task_runner(state: &AppState) -> Result<&std::sync::Arc<automation::TaskRunne
 async fn list_actions(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<automation::TaskAction>>, AppError> {
-    Ok(Json(task_runner(&state)?.actions()))
+    // With automation off there is nothing to run by hand: an empty list, not an error.
+    Ok(Json(
+        state
+            .tasks
+            .as_ref()
+            .map(|runner| runner.actions())
+            .unwrap_or_default(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
