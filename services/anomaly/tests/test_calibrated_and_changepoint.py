@@ -1,0 +1,86 @@
+"""The change-point CUSUM, the calibrated PCA T²+Q and the alarm post-processing (persistence,
+hold) on synthetic frames with known answers: step, spike, drift, and clean noise (no alarm)."""
+from __future__ import annotations
+
+import numpy as np
+
+from detectviz_anomaly.methods import registry
+from tests.conftest import flagged
+
+TRAIN, TEST = 400, 300
+COLUMNS = ["a", "b", "c"]
+
+
+def _frame(seed: int = 3) -> np.ndarray:
+    """Three correlated noisy columns (a shared factor plus independent noise)."""
+    random = np.random.RandomState(seed)
+    shared = random.randn(TRAIN + TEST, 1)
+    return 10.0 + np.hstack([shared * scale + 0.3 * random.randn(TRAIN + TEST, 1) for scale in (1.0, 2.0, -1.0)])
+
+
+def _score(method: str, params: dict, frame: np.ndarray) -> np.ndarray:
+    state = registry.fit(method, params, frame=frame[:TRAIN])
+    return np.nonzero(registry.score_frame(method, frame[TRAIN:], COLUMNS, params, state).flags[0])[0]
+
+
+CUSUM = {"k": 1.0, "h": 20.0, "refractory": 30, "restart": 5}
+CALIBRATED = {"quantile": 1.0, "margin": 2.0, "calibration_rows": 100, "persistence": [5, 10], "hold": 60}
+
+
+def test_cusum_changepoint_pulses_at_a_step_and_its_recovery():
+    frame = _frame()
+    frame[TRAIN + 100: TRAIN + 200, 0] += 8.0  # a step up in column a, back down 100 points later
+    hits = _score("cusum_changepoint", CUSUM, frame)
+    assert 100 <= hits[0] <= 105  # nothing before the step
+    assert any(200 <= hit <= 205 for hit in hits)
+    # The restarted reference (mean of the last 5 points, taken while the step settles) may fire
+    # once more inside the step, after the refractory period; never more than that per change.
+    assert len(hits) <= 4
+
+
+def test_cusum_changepoint_pulses_at_a_spike_and_during_a_drift():
+    spiked, drifting = _frame(), _frame()
+    spiked[TRAIN + 150, 1] += 60.0
+    assert 150 in _score("cusum_changepoint", CUSUM, spiked)
+    drifting[TRAIN + 100:, 2] += np.linspace(0.0, 15.0, TEST - 100)
+    hits = _score("cusum_changepoint", CUSUM, drifting)
+    assert len(hits) >= 1 and 100 < hits[0] < 200
+
+
+def test_cusum_changepoint_quiet_on_noise():
+    assert len(_score("cusum_changepoint", CUSUM, _frame(seed=11))) == 0
+
+
+def test_calibrated_pca_flags_a_step_holds_it_and_is_quiet_on_noise():
+    frame = _frame()
+    assert len(_score("pca_t2q", CALIBRATED, frame)) == 0
+    frame[TRAIN + 100: TRAIN + 150, 0] += 6.0  # breaks the correlation between the columns
+    hits = _score("pca_t2q", CALIBRATED, frame)
+    assert 100 <= hits[0] <= 110
+    assert hits[-1] == 149 + 60  # the hold keeps the alarm 60 points past the last flagged point
+
+
+def test_persistence_drops_an_isolated_spike_that_a_single_point_rule_flags():
+    frame = _frame()
+    frame[TRAIN + 150, 0] += 20.0
+    assert 150 in _score("pca_t2q", {"quantile": 1.0, "margin": 2.0, "calibration_rows": 100}, frame)
+    assert len(_score("pca_t2q", CALIBRATED, frame)) == 0
+
+
+def test_bad_postprocess_params_name_the_parameter(client):
+    body = {"method": "robust_z", "params": {"persistence": [3, 2]}, "series": [{"series_id": "s", "values": [1.0] * 20}]}
+    response = client.post("/v1/detect", json=body)
+    assert response.status_code == 400 and "params.persistence" in response.text
+    body["params"] = {"hold": -1}
+    response = client.post("/v1/detect", json=body)
+    assert response.status_code == 400 and "params.hold" in response.text
+
+
+def test_hold_over_the_api_on_a_series(client):
+    values = [10.0] * 50
+    values[20] = 100.0
+    body = {"method": "threshold", "params": {"upper": 50.0, "hold": 3}, "series": [{"series_id": "s", "values": values}]}
+    response = client.post("/v1/detect", json=body)
+    assert response.status_code == 200, response.text
+    assert flagged(response.json()) == [20, 21, 22, 23]
+    assert "hold" in response.json()["results"][0]["reasons"][21]
