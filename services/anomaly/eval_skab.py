@@ -45,6 +45,15 @@ CONFIGURATIONS: dict[str, tuple[str, dict, str]] = {
                           "CUSUM per channel with restart, pulses at change points (k 1σ, h 20σ)"),
     "cusum_changepoint_sparse": ("cusum_changepoint", {"k": 1.0, "h": 40.0, "refractory": 60, "restart": 5},
                                  "same, h 40σ and 60 points refractory (fewer change points)"),
+    "channel_limits": ("channel_limits", {"calibration_rows": 100, "margin": 3.0, "smooth": 5,
+                                          "persistence": [5, 10], "hold": 20},
+                       "per channel, limits 3 × max on held-out rows 300-399, slow channels on rate of change"),
+    "channel_limits_m2_nohold": ("channel_limits", {"calibration_rows": 100, "margin": 2.0, "smooth": 5,
+                                                    "persistence": [5, 10]},
+                                 "same, margin 2, no hold"),
+    "channel_limits_median": ("channel_limits", {"calibration_rows": 100, "margin": 3.0, "smooth": 15,
+                                                 "median": True, "floor": 4.0, "persistence": [5, 10], "hold": 20},
+                              "same as channel_limits, rolling median of 15 for levels, limits at least 4"),
 }
 # A clock, not a detector: one change point every N rows, blind to the data. It shows how far the
 # NAB score rewards firing often (the FP cost, -0.11, is small against a 60 s window).

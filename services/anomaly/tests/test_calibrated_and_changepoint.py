@@ -84,3 +84,43 @@ def test_hold_over_the_api_on_a_series(client):
     assert response.status_code == 200, response.text
     assert flagged(response.json()) == [20, 21, 22, 23]
     assert "hold" in response.json()["results"][0]["reasons"][21]
+
+
+CHANNELS = {"calibration_rows": 100, "margin": 3.0, "persistence": [5, 10], "hold": 20}
+
+
+def _with_slow_column(seed: int = 5) -> np.ndarray:
+    """Two fast noisy columns and one slow column (a temperature drifting upwards)."""
+    random = np.random.RandomState(seed)
+    points = TRAIN + TEST
+    slow = 20.0 + np.linspace(0.0, 0.01 * points, points) + np.cumsum(0.002 * random.randn(points))
+    return np.column_stack([10.0 + random.randn(points), 5.0 + 0.5 * random.randn(points), slow])
+
+
+def test_channel_limits_quiet_on_noise_and_on_a_slow_drift_past_the_training_range():
+    frame = _with_slow_column()
+    assert frame[TRAIN:, 2].min() > frame[:TRAIN, 2].max()  # the slow column leaves its training range
+    assert len(_score("channel_limits", CHANNELS, frame)) == 0
+
+
+def test_channel_limits_flags_a_step_and_a_fast_change_of_a_slow_column():
+    stepped = _with_slow_column()
+    stepped[TRAIN + 100: TRAIN + 200, 0] += 10.0
+    hits = _score("channel_limits", CHANNELS, stepped)
+    # The alarm ends after the step: smoothing (5) + persistence (5 of 10) + hold (20) at most.
+    assert 100 <= hits[0] <= 110 and 200 + 20 <= hits[-1] <= 200 + 5 + 5 + 20
+    heated = _with_slow_column()
+    heated[TRAIN + 150:, 2] += np.linspace(0.0, 15.0, TEST - 150)  # hot water: a fast rise
+    hits = _score("channel_limits", CHANNELS, heated)
+    assert len(hits) and 150 <= hits[0] <= 170
+
+
+def test_channel_limits_spike_dropped_by_persistence_but_drift_of_a_fast_column_flagged():
+    spiked = _with_slow_column()
+    spiked[TRAIN + 120, 1] += 30.0
+    assert 120 in _score("channel_limits", {"calibration_rows": 100, "margin": 3.0, "smooth": 1}, spiked)
+    assert len(_score("channel_limits", {**CHANNELS, "smooth": 1}, spiked)) == 0
+    drifting = _with_slow_column()
+    drifting[TRAIN + 100:, 1] += np.linspace(0.0, 10.0, TEST - 100)
+    hits = _score("channel_limits", CHANNELS, drifting)
+    assert len(hits) and 100 < hits[0] < 250

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import changepoint, kmeans, multivariate, postprocess, spc, statistical
+from . import changepoint, channel_limits, kmeans, multivariate, postprocess, spc, statistical
 from .common import ALARM_SCORE, MethodError, Scored
 
 UnivariateScorer = Callable[[np.ndarray, dict[str, Any], "dict[str, Any] | None"], Scored]
@@ -26,7 +26,9 @@ UNIVARIATE: dict[str, UnivariateScorer] = {
 }
 MULTIVARIATE = {"isolation_forest": (multivariate.fit_isolation_forest, multivariate.isolation_forest),
                 "pca_t2q": (multivariate.fit_pca_t2q, multivariate.pca_t2q),
-                "cusum_changepoint": (changepoint.fit_cusum_changepoint, changepoint.cusum_changepoint)}
+                "cusum_changepoint": (changepoint.fit_cusum_changepoint, changepoint.cusum_changepoint),
+                "channel_limits": (channel_limits.fit_channel_limits, channel_limits.channel_limits)}
+FRAME_ONLY = ("pca_t2q", "cusum_changepoint", "channel_limits")
 METHODS: list[str] = sorted([*UNIVARIATE, *MULTIVARIATE, "ensemble"])
 
 
@@ -61,7 +63,7 @@ def fit(method: str, params: dict[str, Any], series: np.ndarray | None = None,
         fitter = MULTIVARIATE[method][0]
         if frame is not None:
             return fitter(frame, params)
-        if method in ("pca_t2q", "cusum_changepoint"):
+        if method in FRAME_ONLY:
             raise MethodError(f"method {method} needs a multivariate frame (columns, rows)")
         return fitter(_series_features(series[0]), params)
     data = frame.T if frame is not None else series
@@ -126,7 +128,7 @@ def _score_series(method: str, values: np.ndarray, params: dict[str, Any],
         results = [(member, _score_series(member, values, _member_params(params, member), members.get(member)))
                    for member in _members(params)]
         return _combine(results, str(params.get("combine", "mean")))
-    if method in ("pca_t2q", "cusum_changepoint"):
+    if method in FRAME_ONLY:
         raise MethodError(f"method {method} needs a multivariate frame (columns, rows), not series")
     train_points = _train_points(params, values.shape[1]) if state is None else 0
     if method == "isolation_forest":
