@@ -51,13 +51,20 @@ CONFIGURATIONS: dict[str, tuple[str, dict, str]] = {
     "channel_limits_m2_nohold": ("channel_limits", {"calibration_rows": 100, "margin": 2.0, "smooth": 5,
                                                     "persistence": [5, 10]},
                                  "same, margin 2, no hold"),
+    "channel_limits_slow08": ("channel_limits", {"calibration_rows": 100, "margin": 3.0, "smooth": 5,
+                                                 "slow_autocorrelation": 0.8, "persistence": [5, 10], "hold": 20},
+                              "same as channel_limits, slow when the lag-1 autocorrelation is at least 0.8"),
+    "alarm_changepoints": ("alarm_changepoints", {},
+                           "channel_limits raised/cleared + cusum_changepoint pulses while raised (defaults)"),
     "channel_limits_median": ("channel_limits", {"calibration_rows": 100, "margin": 3.0, "smooth": 15,
                                                  "median": True, "floor": 4.0, "persistence": [5, 10], "hold": 20},
                               "same as channel_limits, rolling median of 15 for levels, limits at least 4"),
 }
+# Methods whose flags are one-point pulses at change points: their flags are the change points.
+PULSE_METHODS = {"cusum_changepoint", "alarm_changepoints"}
 # A clock, not a detector: one change point every N rows, blind to the data. It shows how far the
 # NAB score rewards firing often (the FP cost, -0.11, is small against a 60 s window).
-CLOCK_PERIODS = (30, 60)
+CLOCK_PERIODS = (30, 60, 120)
 
 OUTLIER_LEADERBOARD = [("Conv-AE", 0.78, 13.55, 28.02), ("MSET", 0.78, 39.73, 14.13),
                        ("T-squared+Q (PCA-based)", 0.76, 26.62, 24.92), ("LSTM-AE", 0.74, 29.96, 25.92),
@@ -86,7 +93,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as models_dir:
         client = TestClient(create_app(models_dir))
         for label, (method, params, _) in CONFIGURATIONS.items():
-            results[label] = evaluate(client, method, params, files)
+            results[label] = evaluate(client, method, params, files, pulses=method in PULSE_METHODS)
     test_points = sum(len(data.anomaly) - skab.TRAIN_ROWS for data in files)
     print(f"SKAB {', '.join(groups)}: {len(files)} files, {test_points} test points "
           f"(first {skab.TRAIN_ROWS} rows of each file train, the rest is scored in order)\n")
@@ -96,10 +103,12 @@ def main() -> None:
         print(f"{'ours: ' + label:42} {outcome['f1']:6.2f} {outcome['far']:7.2f} {outcome['mar']:7.2f}")
     for name, f1, far, mar in OUTLIER_LEADERBOARD:
         print(f"{'leaderboard: ' + name:42} {f1:6.2f} {far:7.2f} {mar:7.2f}")
-    print("\nChange-point detection (NAB; CP = |diff(flags)|, and the IForest notebook's smoothed rule)")
+    print("\nChange-point detection (NAB; CP = |diff(flags)|, or the flags of a pulse method, and the IForest "
+          "notebook's smoothed rule)")
     print(f"{'detector':42} {'std':>7} {'LowFP':>7} {'LowFN':>7} {'missed':>7} {'FP':>6}")
     for label, outcome in results.items():
-        for suffix, scores in (("", outcome), (" (smoothed)", outcome["smoothed_cp_rule"])):
+        pulses = CONFIGURATIONS[label][0] in PULSE_METHODS
+        for suffix, scores in ((" (pulses)" if pulses else "", outcome), (" (smoothed)", outcome["smoothed_cp_rule"])):
             print(f"{'ours: ' + label + suffix:42} {scores['nab_standard']:7.2f} {scores['nab_low_fp']:7.2f} "
                   f"{scores['nab_low_fn']:7.2f} {scores['missed_cps']:7d} {scores['fp_cps']:6d}")
     for every in CLOCK_PERIODS:

@@ -124,3 +124,25 @@ def test_channel_limits_spike_dropped_by_persistence_but_drift_of_a_fast_column_
     drifting[TRAIN + 100:, 1] += np.linspace(0.0, 10.0, TEST - 100)
     hits = _score("channel_limits", CHANNELS, drifting)
     assert len(hits) and 100 < hits[0] < 250
+
+
+def test_alarm_changepoints_mark_the_stages_of_an_episode_and_nothing_in_normal_operation():
+    frame = _with_slow_column()
+    assert len(_score("alarm_changepoints", {}, frame)) == 0  # noise and a slow drift: no change point
+    # An episode: a ramp down over 40 points, a plateau, a ramp back up, normal again.
+    episode = np.concatenate([np.linspace(0.0, -12.0, 40), np.full(60, -12.0), np.linspace(-12.0, 0.0, 40)])
+    frame[TRAIN + 100: TRAIN + 240, 0] += episode
+    state = registry.fit("alarm_changepoints", {}, frame=frame[:TRAIN])
+    result = registry.score_frame("alarm_changepoints", frame[TRAIN:], COLUMNS, {}, state)
+    hits = list(np.nonzero(result.flags[0])[0])
+    reasons = [result.reasons[0][hit] for hit in hits]
+    assert reasons[0] == "alarm raised" and 100 <= hits[0] < 140  # during the ramp down
+    assert reasons[-1] == "alarm cleared" and 240 <= hits[-1] <= 240 + 30
+    assert "change while the alarm is raised" in reasons  # the plateau or the recovery ramp
+
+
+def test_alarm_changepoints_rejects_a_non_object_part(client):
+    body = {"method": "alarm_changepoints", "params": {"cusum": 3},
+            "frame": {"columns": ["a", "b"], "rows": [[1.0, 2.0]] * 200}}
+    response = client.post("/v1/detect", json=body)
+    assert response.status_code == 400 and "params.cusum" in response.text

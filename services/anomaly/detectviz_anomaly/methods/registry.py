@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import changepoint, channel_limits, kmeans, multivariate, postprocess, spc, statistical
+from . import alarm_changepoints, changepoint, channel_limits, kmeans, multivariate, postprocess, spc, statistical
 from .common import ALARM_SCORE, MethodError, Scored
 
 UnivariateScorer = Callable[[np.ndarray, dict[str, Any], "dict[str, Any] | None"], Scored]
@@ -27,8 +27,10 @@ UNIVARIATE: dict[str, UnivariateScorer] = {
 MULTIVARIATE = {"isolation_forest": (multivariate.fit_isolation_forest, multivariate.isolation_forest),
                 "pca_t2q": (multivariate.fit_pca_t2q, multivariate.pca_t2q),
                 "cusum_changepoint": (changepoint.fit_cusum_changepoint, changepoint.cusum_changepoint),
-                "channel_limits": (channel_limits.fit_channel_limits, channel_limits.channel_limits)}
-FRAME_ONLY = ("pca_t2q", "cusum_changepoint", "channel_limits")
+                "channel_limits": (channel_limits.fit_channel_limits, channel_limits.channel_limits),
+                "alarm_changepoints": (alarm_changepoints.fit_alarm_changepoints,
+                                       alarm_changepoints.alarm_changepoints)}
+FRAME_ONLY = ("pca_t2q", "cusum_changepoint", "channel_limits", "alarm_changepoints")
 METHODS: list[str] = sorted([*UNIVARIATE, *MULTIVARIATE, "ensemble"])
 
 
