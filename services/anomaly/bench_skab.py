@@ -38,7 +38,10 @@ PEERS = {"pca_t2q": ("T-squared+Q (PCA-based)", 0.76, 26.62, 24.92),
 PEER_NAB = {"pca_t2q": 25.35, "ewma_or": 23.61, "isolation_forest": 26.16}
 
 
-def evaluate(client: TestClient, method: str, params: dict, files: list[skab.SkabFile]) -> dict:
+def evaluate(client: TestClient, method: str, params: dict, files: list[skab.SkabFile],
+             pulses: bool = False) -> dict:
+    """Outlier and NAB scores of one configuration; with `pulses` the method's flags are its
+    change points themselves (cusum_changepoint, alarm_changepoints), not |diff(flags)|."""
     truth, predicted = [], []
     changepoints, smoothed = nab.NabTally(), nab.NabTally()
     for data in files:
@@ -53,7 +56,7 @@ def evaluate(client: TestClient, method: str, params: dict, files: list[skab.Ska
         predicted.append(flags)
         truth.append(data.anomaly[skab.TRAIN_ROWS:])
         changepoints.add_file(data.seconds()[skab.TRAIN_ROWS:], data.changepoint[skab.TRAIN_ROWS:],
-                              nab.changepoints_from_flags(flags))
+                              flags.astype(bool) if pulses else nab.changepoints_from_flags(flags))
         smoothed.add_file(data.seconds()[skab.TRAIN_ROWS:], data.changepoint[skab.TRAIN_ROWS:],
                           nab.smoothed_changepoints(flags))
     score = skab.outlier_score(np.concatenate(truth), np.concatenate(predicted))

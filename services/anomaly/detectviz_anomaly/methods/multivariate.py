@@ -62,15 +62,23 @@ def _pca_statistics(state: dict[str, Any], rows: np.ndarray) -> tuple[np.ndarray
 
 def fit_pca_t2q(train: np.ndarray, params: dict[str, Any]) -> dict[str, Any]:
     """Standardise, keep components explaining `variance` (default 0.9) of the variance, and set
-    T² and Q limits at the `quantile` (default 0.99) of the training statistics times `margin`."""
-    _check_frame(train, 4)
+    T² and Q limits at the `quantile` (default 0.99) of the training statistics times `margin`.
+    With `calibration_rows` = c > 0, the scaler and PCA are fitted on all but the last c training
+    rows and the limits are taken on those c held-out rows, which sees how the statistics grow on
+    data the model was not fitted on (limits from the fit rows themselves are too tight)."""
+    calibration_rows = int(param_float(params, "calibration_rows", 0))
+    if calibration_rows < 0 or calibration_rows > train.shape[0] - 4:
+        raise MethodError(f"params.calibration_rows must be between 0 and {max(train.shape[0] - 4, 0)}")
+    fit_rows = train[: train.shape[0] - calibration_rows]
+    _check_frame(fit_rows, 4)
     if train.shape[1] < 2:
         raise MethodError("pca_t2q needs a frame with at least 2 columns")
-    scaler = StandardScaler().fit(train)
+    scaler = StandardScaler().fit(fit_rows)
     variance = param_float(params, "variance", 0.9)
-    pca = PCA(n_components=variance if 0 < variance < 1 else None, svd_solver="full").fit(scaler.transform(train))
+    pca = PCA(n_components=variance if 0 < variance < 1 else None, svd_solver="full").fit(scaler.transform(fit_rows))
     state: dict[str, Any] = {"scaler": scaler, "pca": pca}
-    t_squared, q_statistic = _pca_statistics(state, train)
+    t_squared, q_statistic = _pca_statistics(state, train[train.shape[0] - calibration_rows:] if calibration_rows
+                                             else fit_rows)
     quantile, margin = param_float(params, "quantile", 0.99), param_float(params, "margin", 1.0)
     state["t2_limit"] = max(float(np.quantile(t_squared, quantile)) * margin, _TINY)
     state["q_limit"] = max(float(np.quantile(q_statistic, quantile)) * margin, _TINY)
@@ -79,11 +87,16 @@ def fit_pca_t2q(train: np.ndarray, params: dict[str, Any]) -> dict[str, Any]:
 
 def pca_t2q(rows: np.ndarray, params: dict[str, Any], state: dict[str, Any] | None) -> Scored:
     """Hotelling T² in the principal subspace and Q (SPE) in the residual subspace; a point is
-    flagged when either exceeds its limit. Without a model, fits on the rows themselves."""
+    flagged when either exceeds its limit (`statistics`: "both", default, "t2" or "q" only). Without a model, fits on the rows themselves."""
     if state is None:
         state = fit_pca_t2q(rows, params)
     t_squared, q_statistic = _pca_statistics(state, rows)
     t_ratio, q_ratio = t_squared / state["t2_limit"], q_statistic / state["q_limit"]
+    statistics = params.get("statistics", "both")
+    if statistics not in ("both", "t2", "q"):
+        raise MethodError(f"params.statistics must be 'both', 't2' or 'q', got {statistics!r}")
+    if statistics != "both":
+        t_ratio, q_ratio = (t_ratio, np.zeros_like(q_ratio)) if statistics == "t2" else (np.zeros_like(t_ratio), q_ratio)
     ratio = np.maximum(t_ratio, q_ratio)
     flags = ratio > 1.0
     codes = np.where(flags, np.where(t_ratio >= q_ratio, 1, 2), 0)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import kmeans, multivariate, spc, statistical
+from . import alarm_changepoints, changepoint, channel_limits, kmeans, multivariate, postprocess, spc, statistical
 from .common import ALARM_SCORE, MethodError, Scored
 
 UnivariateScorer = Callable[[np.ndarray, dict[str, Any], "dict[str, Any] | None"], Scored]
@@ -25,7 +25,12 @@ UNIVARIATE: dict[str, UnivariateScorer] = {
     "kmeans": kmeans.kmeans,
 }
 MULTIVARIATE = {"isolation_forest": (multivariate.fit_isolation_forest, multivariate.isolation_forest),
-                "pca_t2q": (multivariate.fit_pca_t2q, multivariate.pca_t2q)}
+                "pca_t2q": (multivariate.fit_pca_t2q, multivariate.pca_t2q),
+                "cusum_changepoint": (changepoint.fit_cusum_changepoint, changepoint.cusum_changepoint),
+                "channel_limits": (channel_limits.fit_channel_limits, channel_limits.channel_limits),
+                "alarm_changepoints": (alarm_changepoints.fit_alarm_changepoints,
+                                       alarm_changepoints.alarm_changepoints)}
+FRAME_ONLY = ("pca_t2q", "cusum_changepoint", "channel_limits", "alarm_changepoints")
 METHODS: list[str] = sorted([*UNIVARIATE, *MULTIVARIATE, "ensemble"])
 
 
@@ -60,8 +65,8 @@ def fit(method: str, params: dict[str, Any], series: np.ndarray | None = None,
         fitter = MULTIVARIATE[method][0]
         if frame is not None:
             return fitter(frame, params)
-        if method == "pca_t2q":
-            raise MethodError("method pca_t2q needs a multivariate frame (columns, rows)")
+        if method in FRAME_ONLY:
+            raise MethodError(f"method {method} needs a multivariate frame (columns, rows)")
         return fitter(_series_features(series[0]), params)
     data = frame.T if frame is not None else series
     return _fit_univariate(method, data, params)
@@ -106,15 +111,27 @@ def _combine(results: list[tuple[str, Scored]], how: str) -> Scored:
 
 def score_series(method: str, values: np.ndarray, params: dict[str, Any],
                  state: dict[str, Any] | None) -> Scored:
-    """Score a batch of equal-length series, shape (series, points)."""
+    """Score a batch of equal-length series, shape (series, points); `params.persistence` and
+    `params.hold` post-process the flags (methods/postprocess.py)."""
+    return postprocess.apply(_score_series(method, values, params, state), params)
+
+
+def score_frame(method: str, rows: np.ndarray, columns: list[str], params: dict[str, Any],
+                state: dict[str, Any] | None) -> Scored:
+    """Score a multivariate frame (points, columns); the result has shape (1, points)."""
+    return postprocess.apply(_score_frame(method, rows, columns, params, state), params)
+
+
+def _score_series(method: str, values: np.ndarray, params: dict[str, Any],
+                  state: dict[str, Any] | None) -> Scored:
     check_method(method)
     if method == "ensemble":
         members = state["members"] if state else {}
-        results = [(member, score_series(member, values, _member_params(params, member), members.get(member)))
+        results = [(member, _score_series(member, values, _member_params(params, member), members.get(member)))
                    for member in _members(params)]
         return _combine(results, str(params.get("combine", "mean")))
-    if method == "pca_t2q":
-        raise MethodError("method pca_t2q needs a multivariate frame (columns, rows), not series")
+    if method in FRAME_ONLY:
+        raise MethodError(f"method {method} needs a multivariate frame (columns, rows), not series")
     train_points = _train_points(params, values.shape[1]) if state is None else 0
     if method == "isolation_forest":
         parts = [multivariate.isolation_forest(
@@ -129,13 +146,12 @@ def score_series(method: str, values: np.ndarray, params: dict[str, Any],
     return UNIVARIATE[method](values, params, state)
 
 
-def score_frame(method: str, rows: np.ndarray, columns: list[str], params: dict[str, Any],
-                state: dict[str, Any] | None) -> Scored:
-    """Score a multivariate frame (points, columns); the result has shape (1, points)."""
+def _score_frame(method: str, rows: np.ndarray, columns: list[str], params: dict[str, Any],
+                 state: dict[str, Any] | None) -> Scored:
     check_method(method)
     if method == "ensemble":
         members = state["members"] if state else {}
-        results = [(member, score_frame(member, rows, columns, _member_params(params, member), members.get(member)))
+        results = [(member, _score_frame(member, rows, columns, _member_params(params, member), members.get(member)))
                    for member in _members(params)]
         return _combine(results, str(params.get("combine", "mean")))
     if method in MULTIVARIATE:
@@ -144,7 +160,7 @@ def score_frame(method: str, rows: np.ndarray, columns: list[str], params: dict[
             state = fit(method, params, frame=rows[:train_points])
         result = MULTIVARIATE[method][1](rows, params, state)
         return Scored(result.scores[None, :], result.flags[None, :], result.reasons[None, :])
-    per_column = score_series(method, rows.T, params, state)
+    per_column = _score_series(method, rows.T, params, state)
     worst = np.argmax(per_column.scores, axis=0)
     points = np.arange(rows.shape[0])
     flags = per_column.flags.any(axis=0)
