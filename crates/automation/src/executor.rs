@@ -110,7 +110,7 @@ impl Executor {
         validate_rules(&rules)?;
         let mut prepared = Vec::with_capacity(rules.len());
         for rule in rules {
-            let action = rule.action.build()?;
+            let action = rule.action.build_with_store(&store)?;
             prepared.push(PreparedRule { rule, action });
         }
         Ok(Executor {

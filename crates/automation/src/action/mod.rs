@@ -124,6 +124,16 @@ impl ActionConfig {
             ActionConfig::Llm(config) => Ok(Box::new(Llm::new(config)?)),
         }
     }
+
+    /// Like [`build`](Self::build), with the store the ticket action writes its tickets to.
+    pub fn build_with_store(&self, store: &store::Store) -> Result<Box<dyn Action>, ConfigError> {
+        match self {
+            ActionConfig::Ticket(config) => {
+                Ok(Box::new(Ticket::new(config)?.with_store(store.clone())))
+            }
+            other => other.build(),
+        }
+    }
 }
 
 #[cfg(test)]

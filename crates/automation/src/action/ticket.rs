@@ -6,6 +6,10 @@
 //! ...). The created ticket's id (`/id`, or `/result/number` for ServiceNow) becomes the run's
 //! provider id. One ticket per transition comes from the executor's run ledger. See
 //! `ticket.sample.toml`.
+//!
+//! Built with a store ([`Ticket::with_store`], as the executor does), the ticket is first
+//! written to `tickets`: at most one open ticket per alert fingerprint, so a second firing
+//! reuses the open ticket (and its external id) instead of forwarding another one.
 
 use std::collections::BTreeMap;
 
@@ -14,8 +18,9 @@ use serde_json::json;
 
 use crate::action::output::DEFAULT_OUTPUT_CAP_BYTES;
 use crate::action::webhook::{Webhook, WebhookConfig};
-use crate::action::{Action, ActionRequest, ExecuteFuture, Secret};
-use crate::error::ConfigError;
+use crate::action::{Action, ActionOutput, ActionRequest, ExecuteFuture, Secret};
+use crate::error::{ActionError, ConfigError};
+use crate::template::{Escape, render};
 
 /// The sample configuration, checked by the tests.
 pub const SAMPLE_CONFIG: &str = include_str!("ticket.sample.toml");
@@ -70,6 +75,11 @@ fn default_description() -> String {
 #[derive(Debug)]
 pub struct Ticket {
     webhook: Webhook,
+    title: String,
+    description: String,
+    assignee: String,
+    alert_link: String,
+    store: Option<store::Store>,
 }
 
 impl Ticket {
@@ -124,7 +134,73 @@ impl Ticket {
         };
         Ok(Ticket {
             webhook: Webhook::new(&webhook_config)?,
+            title: config.title.clone(),
+            description: config.description.clone(),
+            assignee: config.assignee.clone(),
+            alert_link: config.alert_link.clone(),
+            store: None,
         })
+    }
+
+    /// Writes each ticket to `store` before forwarding it.
+    pub fn with_store(mut self, store: store::Store) -> Ticket {
+        self.store = Some(store);
+        self
+    }
+
+    async fn open_in_store(
+        &self,
+        store: &store::Store,
+        request: &ActionRequest,
+    ) -> Result<ActionOutput, ActionError> {
+        let context = request.template_context();
+        let render = |template: &str| {
+            render(template, &context, Escape::None).map_err(|reason| ActionError::InvalidRequest {
+                action: self.name().to_string(),
+                reason,
+            })
+        };
+        let new_ticket = store::NewTicket {
+            id: uuid::Uuid::new_v4().to_string(),
+            fingerprint: request.transition.fingerprint.clone(),
+            title: render(&self.title)?,
+            description: render(&self.description)?,
+            severity: request.transition.severity.to_string(),
+            assignee: render(&self.assignee)?,
+            alert_link: render(&self.alert_link)?,
+            run_id: Some(request.run_id.clone()),
+        };
+        let store_error = |error: store::StoreError| ActionError::Unreachable {
+            action: self.name().to_string(),
+            peer: "store".to_string(),
+            reason: error.to_string(),
+        };
+        let tickets = store.tickets();
+        let claim = tickets
+            .open_or_get(&new_ticket)
+            .await
+            .map_err(store_error)?;
+        if let Some(external_id) = &claim.record.external_id {
+            return Ok(ActionOutput {
+                stdout: format!("open ticket {} reused", claim.record.ticket.id),
+                provider_id: Some(external_id.clone()),
+                ..ActionOutput::default()
+            });
+        }
+        let mut output = self.webhook.execute(request).await?;
+        if let Some(external_id) = &output.provider_id {
+            tickets
+                .set_external_id(&claim.record.ticket.id, external_id)
+                .await
+                .map_err(store_error)?;
+        }
+        if !claim.created {
+            output.stdout = format!(
+                "open ticket {} forwarded again\n{}",
+                claim.record.ticket.id, output.stdout
+            );
+        }
+        Ok(output)
     }
 }
 
@@ -134,7 +210,10 @@ impl Action for Ticket {
     }
 
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> ExecuteFuture<'a> {
-        self.webhook.execute(request)
+        match &self.store {
+            Some(store) => Box::pin(self.open_in_store(store, request)),
+            None => self.webhook.execute(request),
+        }
     }
 }
 

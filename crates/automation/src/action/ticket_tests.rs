@@ -81,3 +81,34 @@ async fn the_sample_config_parses_builds_and_conforms() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_second_firing_reuses_the_open_ticket_in_the_store() {
+    let (base, received) = start_server().await;
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}",
+        directory.path().join("detectviz.db").display()
+    );
+    let store = store::Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let ticket = Ticket::new(&sample_config(&format!("{base}/hook/incident")))
+        .unwrap()
+        .with_store(store.clone());
+    let request = sample_request(&[("assignee", "maintenance.team")]);
+    let first = ticket.execute(&request).await.unwrap();
+    assert_eq!(first.provider_id.as_deref(), Some("INC0010042"));
+    let second = ticket.execute(&request).await.unwrap();
+    assert_eq!(second.provider_id.as_deref(), Some("INC0010042"));
+    assert!(second.stdout.contains("reused"), "{}", second.stdout);
+    assert_eq!(received.lock().unwrap().len(), 1, "forwarded once");
+    let open = store
+        .tickets()
+        .open_for_fingerprint("a1c3e5f7a9b1c3e5")
+        .await
+        .unwrap()
+        .expect("one open ticket");
+    assert_eq!(open.external_id.as_deref(), Some("INC0010042"));
+    assert_eq!(open.ticket.assignee, "maintenance.team");
+    assert_eq!(open.status, "open");
+}
