@@ -26,10 +26,10 @@ pub mod database_url;
 pub mod devices;
 pub mod error;
 pub mod notifications;
-pub mod secrets;
-pub mod scans;
 pub mod report_queries;
 pub mod reports;
+pub mod scans;
+pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod silences;
@@ -58,12 +58,12 @@ pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
     Notifications,
 };
-pub use secrets::{SealedSecret, Secrets};
-pub use scans::{NewScan, ScanRecord, ScanSummary, Scans};
 pub use report_queries::{
     ReportAcknowledgement, ReportAlertEvent, ReportNotificationCount, ReportQueries,
 };
 pub use reports::{ReportRecord, Reports};
+pub use scans::{NewScan, ScanRecord, ScanSummary, Scans};
+pub use secrets::{SealedSecret, Secrets};
 pub use sessions::{NewSession, Session, SessionUser, SessionWithUser, Sessions};
 pub use settings::{Setting, Settings};
 pub use silences::{NewSilence, SilenceRecord, Silences};
