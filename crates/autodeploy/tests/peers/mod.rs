@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -14,6 +15,18 @@ pub const V3_AUTH_PASSWORD: &str = "dv-auth-secret-1";
 pub const V3_PRIVACY_PASSWORD: &str = "dv-priv-secret-1";
 pub const SYS_NAME: &str = "scan-test-agent";
 pub const SYS_LOCATION: &str = "Line 3 cabinet";
+
+/// Makes the peer die with the test process even when the test aborts (a panic runs `Drop`,
+/// an abort does not).
+fn die_with_parent(command: &mut Command) -> &mut Command {
+    // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        })
+    }
+}
 
 /// A spare UDP port on 127.0.0.1.
 pub fn spare_udp_port() -> u16 {
@@ -77,7 +90,7 @@ impl SnmpAgent {
             ),
         )
         .unwrap();
-        let child = Command::new(snmpd_binary())
+        let child = die_with_parent(&mut Command::new(snmpd_binary()))
             .arg("-f")
             .arg("-C")
             .arg("-c")
@@ -168,7 +181,7 @@ impl ModbusDevice {
             python.display()
         );
         let port = spare_tcp_port();
-        let child = Command::new(python)
+        let child = die_with_parent(&mut Command::new(python))
             .arg(manifest.join("tests/peers/modbus_device.py"))
             .arg(port.to_string())
             .stdin(Stdio::null())
