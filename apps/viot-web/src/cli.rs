@@ -17,7 +17,7 @@ pub struct Cli {
     pub config: PathBuf,
     /// Which modules this process runs; overrides `node.role` in the file. (Named
     /// `--node-role` so it never clashes with `user add --role`.)
-    #[arg(long = "node-role", global = true, value_enum)]
+    #[arg(id = "node_role", long = "node-role", global = true, value_enum)]
     pub role: Option<RoleArgument>,
     #[command(subcommand)]
     pub command: Command,
