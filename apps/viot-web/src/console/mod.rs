@@ -2,14 +2,16 @@
 //!
 //! Pages are modules on disk: `conf/pages.yaml` lists them (order, group, icon, titles,
 //! required role) and `web/pages/<name>/` holds each page's `page.yaml` (data source, columns,
-//! filters, actions) and its `page.html`. Templates, page files and message catalogues are
-//! read from disk on every request, so an edit shows on the next reload without a restart.
+//! filters, actions) and its `page.html`. Page files are read on every request; compiled
+//! templates and message catalogues are cached and rebuilt when their file's modification
+//! time or size changes, so an edit shows on the next reload without a restart.
 //! The HTTP handlers live in `routes/console.rs`; this module renders.
 
 pub mod data;
 pub mod i18n;
 pub mod pages;
 pub mod render;
+pub mod template_cache;
 
 use std::path::PathBuf;
 

@@ -1,15 +1,15 @@
 //! Renders console templates from `web/` with the viewer's language and time zone.
 //!
-//! A fresh minijinja environment per request reads templates from disk (cheap next to the
-//! page's query), so template edits show on the next request.
+//! Compiled templates and catalogues are kept between requests (`template_cache`) and
+//! rebuilt when a file they came from changes, so template edits show on the next request.
 
 use std::path::Path;
 
+use minijinja::ErrorKind;
 use minijinja::value::Serde;
-use minijinja::{Environment, ErrorKind};
 
 use super::ConsoleError;
-use super::i18n::{Catalogue, format_time};
+use super::template_cache::environment_for;
 
 /// Who is looking, in which language and time zone.
 #[derive(Debug, Clone)]
@@ -30,22 +30,7 @@ pub fn render(
     viewer: &Viewer,
     context: serde_json::Value,
 ) -> Result<String, ConsoleError> {
-    let catalogue = Catalogue::load(web_dir, &viewer.language)?;
-    let mut environment = Environment::new();
-    environment.set_loader(minijinja::path_loader(web_dir));
-    environment.add_function("t", move |key: &str| catalogue.text(key));
-    let time_zone = viewer.time_zone;
-    environment.add_filter("time", move |unix_ms: Option<i64>| {
-        format_time(unix_ms, time_zone)
-    });
-    environment.add_filter("number", |value: Option<f64>| match value {
-        Some(value) if value.fract() == 0.0 && value.abs() < 1e15 => format!("{value:.0}"),
-        Some(value) => format!("{value:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string(),
-        None => String::new(),
-    });
+    let environment = environment_for(web_dir, &viewer.language, viewer.time_zone)?;
     let mut context = context;
     if let Some(map) = context.as_object_mut() {
         map.insert(
