@@ -49,7 +49,7 @@ mod tests {
 
     #[test]
     fn challenge_matches_the_rfc_7636_appendix_b_example() {
-        let pair = PkcePair::from_verifier("dBjftJeZ4CVP-1J0bZJN0X5aK_9sPvQSFMLBGd7Ro4A".into());
+        let pair = PkcePair::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
         assert_eq!(
             pair.challenge,
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
