@@ -8,6 +8,7 @@
 
 pub mod lockout;
 pub mod middleware;
+pub mod oidc;
 pub mod secrets;
 
 use serde::{Deserialize, Serialize};

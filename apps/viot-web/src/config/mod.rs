@@ -123,6 +123,8 @@ pub struct AuthConfig {
     pub max_failed_logins: u32,
     pub lockout_minutes: u64,
     pub metrics_public: bool,
+    /// Sign-in through an OpenID provider (`[auth.oidc]`); off by default.
+    pub oidc: crate::auth::oidc::OidcConfig,
 }
 
 impl Default for AuthConfig {
@@ -133,6 +135,7 @@ impl Default for AuthConfig {
             max_failed_logins: 5,
             lockout_minutes: 15,
             metrics_public: false,
+            oidc: crate::auth::oidc::OidcConfig::default(),
         }
     }
 }
