@@ -60,6 +60,8 @@ impl ServedBinary {
         let log_file = std::fs::File::create(&log_path).unwrap();
         let child = Command::new(BINARY)
             .args(["--config", config.to_str().unwrap(), "serve"])
+            // Relative paths (report exports, models) land in the test's directory, not the repo.
+            .current_dir(config.parent().unwrap())
             .envs(environment.iter().copied())
             .stdout(log_file.try_clone().unwrap())
             .stderr(log_file)
