@@ -23,6 +23,7 @@ pub mod run_record;
 pub mod sample;
 pub mod task_runner;
 pub mod template;
+pub mod trigger_expression;
 
 pub use action::{Action, ActionConfig, ActionOutput, ActionRequest, LiveOutput};
 pub use config::{AutomationConfig, parse_automation_config};
@@ -32,3 +33,4 @@ pub use notify_request::{NOTIFY_EVENT_TYPE, NOTIFY_STREAM, NotifyOnRun, NotifyRe
 pub use rule::{AutomationRule, Trigger, TriggerOn};
 pub use run_record::{AUTOMATION_STREAM, RunRecord, RunStatus, run_key};
 pub use task_runner::{TaskAction, TaskError, TaskRunner, TaskWatch};
+pub use trigger_expression::TriggerExpression;

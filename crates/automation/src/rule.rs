@@ -24,6 +24,7 @@ use crate::action::ActionConfig;
 use crate::error::ConfigError;
 use crate::notify_request::NotifyOnRun;
 use crate::template::{Escape, TemplateContext, check_template, render};
+use crate::trigger_expression::TriggerExpression;
 
 /// One automation rule.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -71,6 +72,10 @@ pub struct Trigger {
     pub min_severity: Option<Severity>,
     #[serde(default)]
     pub on: TriggerOn,
+    /// Optional CEL condition over `labels`, `annotations`, `severity`, `transition`, `rule`
+    /// and `value`; see [`TriggerExpression`]. Compiled when the rule is read.
+    #[serde(default)]
+    pub when: Option<TriggerExpression>,
 }
 
 /// Which side of an alert's life triggers: raised (`firing`, including escalations to a higher
@@ -113,7 +118,12 @@ impl Trigger {
         {
             return false;
         }
-        alert::matcher::all_match(&self.matchers, &transition.labels)
+        if !alert::matcher::all_match(&self.matchers, &transition.labels) {
+            return false;
+        }
+        self.when
+            .as_ref()
+            .is_none_or(|expression| expression.accepts(transition))
     }
 }
 

@@ -94,3 +94,38 @@ fn bad_templates_limits_and_duplicate_ids_are_refused() {
     let error = validate_rules(&[rule(), rule()]).unwrap_err().to_string();
     assert!(error.contains("used by another rule"), "{error}");
 }
+
+#[test]
+fn a_cel_condition_narrows_the_trigger_and_a_bad_one_names_the_problem() {
+    let with_condition = |condition: &str| {
+        let text = RULE.replace(
+            "on = \"firing\"",
+            &format!("on = \"both\"\nwhen = '{condition}'"),
+        );
+        toml::from_str::<AutomationRule>(&text)
+    };
+    let rule = with_condition(
+        r#"labels.site == "plant-a" && value > 90.0 && transition == "firing" && severity == "critical""#,
+    )
+    .unwrap();
+    let mut transition = sample_transition();
+    assert!(rule.trigger.matches(&transition));
+    transition.value = Some(80.0);
+    assert!(!rule.trigger.matches(&transition), "value below 90");
+    transition.value = Some(95.0);
+    transition.kind = TransitionKind::Resolved;
+    assert!(!rule.trigger.matches(&transition), "resolved, not firing");
+
+    let annotation = with_condition(r#"annotations.summary.contains("line-3")"#).unwrap();
+    assert!(annotation.trigger.matches(&sample_transition()));
+
+    // Reading a label the alert does not have is an evaluation error: no run.
+    let missing = with_condition(r#"labels.rack == "r1""#).unwrap();
+    assert!(!missing.trigger.matches(&sample_transition()));
+    let guarded = with_condition(r#"!has(labels.rack) || labels.rack == "r1""#).unwrap();
+    assert!(guarded.trigger.matches(&sample_transition()));
+
+    let error = with_condition("labels.site ==").unwrap_err().to_string();
+    assert!(error.contains("not valid CEL"), "{error}");
+    assert!(error.contains("labels.site =="), "{error}");
+}
