@@ -139,20 +139,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
     html_response
 }
 
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
+pub use detectviz::text::escape_html;
 
 /// The fallback for unknown routes.
 pub async fn route_not_found(request: Request) -> AppError {

@@ -11,6 +11,8 @@ pub mod role;
 pub mod sample;
 pub mod secret;
 pub mod severity;
+pub mod signature;
+pub mod text;
 
 pub use alert::{AlertPhase, AlertTransition, TransitionKind};
 pub use event::{EVENT_SCHEMA_VERSION, Event, EventError};

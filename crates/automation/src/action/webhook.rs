@@ -10,11 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use hmac::{Hmac, KeyInit, Mac};
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
-use sha2::Sha256;
 
 use crate::action::output::{DEFAULT_OUTPUT_CAP_BYTES, cap_bytes_to_text};
 use crate::action::{Action, ActionOutput, ActionRequest, ExecuteFuture, Secret};
@@ -283,15 +281,7 @@ impl Action for Webhook {
     }
 }
 
-/// `sha256=<hex of HMAC-SHA256(secret, body)>`.
-pub fn body_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("hmac takes any key length");
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("sha256={hex}")
-}
+pub use detectviz::signature::body_signature;
 
 /// Scheme, host and port of an http(s) URL: printable, unlike its path and query.
 fn peer_of(url: &str) -> Result<String, String> {

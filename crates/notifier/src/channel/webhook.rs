@@ -10,11 +10,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use hmac::{Hmac, KeyInit, Mac};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::channel::http::{build_client, parse_peer_url, status_error, transport_error};
 use crate::channel::{Channel, Delivered, SendFuture};
@@ -322,15 +320,7 @@ fn alertmanager_time(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// `sha256=<hex of HMAC-SHA256(secret, body)>`.
-pub fn body_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("hmac takes any key length");
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("sha256={hex}")
-}
+pub use detectviz::signature::body_signature;
 
 fn parse_header_name(channel: &str, header_name: &str) -> Result<HeaderName, ConfigError> {
     HeaderName::from_bytes(header_name.as_bytes()).map_err(|_| {
