@@ -4,6 +4,15 @@
 //! cooldowns, a timeout per attempt, retries of retryable failures with exponential backoff,
 //! and a `started` and a finished record of every run on `dv:automation`.
 //!
+//! The rules are the config file's plus those stored through the API (`automation_rules`):
+//! each transition reads the stored set from the store first ([`rule_source`](crate::rule_source)),
+//! and the stored rules' actions are rebuilt when a definition changed, so a change through
+//! the API applies to the next transition on every node without a restart. A stored rule
+//! that no longer builds (its script was removed) is left out with an error in the log.
+//!
+//! A `resolved` transition closes the alert's open ticket (status `closed`, resolved time
+//! set) before any rule runs, whatever the rules say; the next firing opens a new ticket.
+//!
 //! The actions matched by one transition run concurrently; the alert entry is acknowledged
 //! when they all finished and their records are published, so a crash leaves it pending for
 //! redelivery. At start the executor marks the runs it left `started` (it was killed) as
@@ -11,11 +20,12 @@
 //! `idempotent`. Shutdown during a retry's backoff leaves the run `started`, so it becomes
 //! `interrupted` the same way. A transition that is not one goes to the dead letters.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use alert::runner::ALERTS_STREAM;
-use detectviz::AlertTransition;
+use detectviz::{AlertTransition, TransitionKind};
 use eventbus::{CancellationToken, Delivery, EventBus, HandlerError};
 use serde::Deserialize;
 
@@ -24,6 +34,7 @@ use crate::error::{ActionError, AutomationError, ConfigError, RunError};
 use crate::limits::{ConcurrencyLimits, Cooldowns};
 use crate::notify_request::publish_if_asked;
 use crate::rule::{AutomationRule, validate_rules};
+use crate::rule_source::StoredRules;
 use crate::run_history::{self, RunDecision};
 use crate::run_record::{RunRecord, RunStatus, publish_record, run_key};
 
@@ -44,6 +55,9 @@ pub struct ExecutorConfig {
     /// How long past an attempt's timeout the executor waits for the action to stop by itself
     /// (a shell action kills its process group) before abandoning the attempt.
     pub timeout_grace_ms: u64,
+    /// The one directory the `shell` actions of rules stored through the API may take
+    /// scripts from; none: stored rules cannot use `shell`.
+    pub stored_rules_scripts_dir: Option<PathBuf>,
 }
 
 impl Default for ExecutorConfig {
@@ -55,6 +69,7 @@ impl Default for ExecutorConfig {
             retry_initial_backoff_ms: 1_000,
             retry_max_backoff_ms: 60_000,
             timeout_grace_ms: 2_000,
+            stored_rules_scripts_dir: None,
         }
     }
 }
@@ -68,7 +83,9 @@ pub(crate) struct PreparedRule {
 pub struct Executor {
     pub(crate) bus: EventBus,
     pub(crate) store: store::Store,
-    pub(crate) rules: Vec<PreparedRule>,
+    /// The rules of the config file.
+    pub(crate) config_rules: Vec<Arc<PreparedRule>>,
+    pub(crate) stored_rules: tokio::sync::Mutex<StoredRules>,
     pub(crate) config: ExecutorConfig,
     limits: ConcurrencyLimits,
     cooldowns: Cooldowns,
@@ -111,12 +128,13 @@ impl Executor {
         let mut prepared = Vec::with_capacity(rules.len());
         for rule in rules {
             let action = rule.action.build_with_store(&store)?;
-            prepared.push(PreparedRule { rule, action });
+            prepared.push(Arc::new(PreparedRule { rule, action }));
         }
         Ok(Executor {
             bus,
             store,
-            rules: prepared,
+            config_rules: prepared,
+            stored_rules: tokio::sync::Mutex::default(),
             limits: ConcurrencyLimits::new(
                 config.max_concurrent_runs,
                 config.max_concurrent_runs_per_action,
@@ -131,6 +149,29 @@ impl Executor {
     /// `interrupted`; returns how many. Redelivered transitions then re-run the idempotent ones.
     pub async fn recover_interrupted(&self) -> Result<u64, store::StoreError> {
         run_history::mark_interrupted(&self.store, &self.config.consumer, now_ms()).await
+    }
+
+    /// Closes the alert's open ticket when it resolved.
+    async fn close_ticket_if_resolved(
+        &self,
+        transition: &AlertTransition,
+    ) -> Result<(), store::StoreError> {
+        if transition.kind != TransitionKind::Resolved {
+            return Ok(());
+        }
+        let closed = self
+            .store
+            .tickets()
+            .close_for_resolved_alert(&transition.fingerprint, transition.at_ms)
+            .await?;
+        if let Some(ticket) = closed {
+            tracing::info!(
+                ticket = %ticket.ticket.id,
+                fingerprint = %transition.fingerprint,
+                "the alert resolved: its ticket is closed"
+            );
+        }
+        Ok(())
     }
 
     async fn handle_delivery(&self, delivery: Delivery) -> Result<(), HandlerError> {
@@ -149,8 +190,9 @@ impl Executor {
         &self,
         transition: &AlertTransition,
     ) -> Result<Vec<RunRecord>, RunError> {
-        let runs = self
-            .rules
+        self.close_ticket_if_resolved(transition).await?;
+        let rules = self.current_rules().await?;
+        let runs = rules
             .iter()
             .filter(|prepared| prepared.rule.trigger.matches(transition))
             .map(|prepared| self.run_rule(prepared, transition));

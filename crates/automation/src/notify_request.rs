@@ -16,7 +16,7 @@ pub const NOTIFY_STREAM: &str = "dv:notify";
 pub const NOTIFY_EVENT_TYPE: &str = "io.detectviz.automation.notify";
 
 /// A rule's `notify` setting.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyOnRun {
     /// A notifier receiver or contact name.
@@ -26,7 +26,7 @@ pub struct NotifyOnRun {
 }
 
 /// Which run outcomes are told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NotifyWhen {
     #[default]

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use alert::LabelMatcher;
 use detectviz::{AlertTransition, Severity, TransitionKind};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::action::ActionConfig;
 use crate::error::ConfigError;
@@ -27,7 +27,7 @@ use crate::template::{Escape, TemplateContext, check_template, render};
 use crate::trigger_expression::TriggerExpression;
 
 /// One automation rule.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AutomationRule {
     pub id: String,
@@ -60,8 +60,26 @@ pub struct AutomationRule {
     pub notify: Option<NotifyOnRun>,
 }
 
+/// What is wrong with a rule, and in which field (`trigger.when`, `action.script`,
+/// `parameters.line`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct RuleProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+impl RuleProblem {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> RuleProblem {
+        RuleProblem {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Which transitions start the rule's action.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     /// All must match the alert's labels; none means every alert.
@@ -80,7 +98,7 @@ pub struct Trigger {
 
 /// Which side of an alert's life triggers: raised (`firing`, including escalations to a higher
 /// level), `resolved`, or `both`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TriggerOn {
     #[default]
@@ -130,24 +148,29 @@ impl Trigger {
 impl AutomationRule {
     /// Checks what serde cannot: ids, limits and every template.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |reason: String| ConfigError::InvalidRule {
-            rule: self.id.clone(),
-            reason,
-        };
+        self.check_fields()
+            .map_err(|problem| ConfigError::InvalidRule {
+                rule: self.id.clone(),
+                reason: problem.to_string(),
+            })
+    }
+
+    /// Like [`validate`](Self::validate), naming the field that is wrong.
+    pub fn check_fields(&self) -> Result<(), RuleProblem> {
         if self.id.trim().is_empty() {
-            return Err(invalid("the id is empty".to_string()));
+            return Err(RuleProblem::new("id", "the id is empty"));
         }
         if self.max_attempts == 0 {
-            return Err(invalid("`max_attempts` must be at least 1".to_string()));
+            return Err(RuleProblem::new("max_attempts", "must be at least 1"));
         }
         if self.timeout_s == 0 {
-            return Err(invalid("`timeout_s` must be at least 1".to_string()));
+            return Err(RuleProblem::new("timeout_s", "must be at least 1"));
         }
         check_template(&self.concurrency_key)
-            .map_err(|reason| invalid(format!("concurrency_key: {reason}")))?;
+            .map_err(|reason| RuleProblem::new("concurrency_key", reason))?;
         for (name, template) in &self.parameters {
             check_template(template)
-                .map_err(|reason| invalid(format!("parameter `{name}`: {reason}")))?;
+                .map_err(|reason| RuleProblem::new(format!("parameters.{name}"), reason))?;
         }
         Ok(())
     }

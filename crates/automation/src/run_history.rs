@@ -6,9 +6,10 @@
 //! means another live executor has it; `interrupted` (its executor was killed, see
 //! [`mark_interrupted`]) means the run is made again, as the next generation, only when the
 //! rule declares its action `idempotent`. The insert of the `started` row is the claim: the
-//! unique (run key, generation) lets only one executor win it.
+//! unique (run key, generation) lets only one executor win it. An alert run's `llm` answer is
+//! also kept on the alert (`alert_analyses`), where the alert's detail shows it.
 
-use store::{FinishedAutomationRun, NewAutomationRun, Store, StoreError};
+use store::{AlertAnalysis, FinishedAutomationRun, NewAutomationRun, Store, StoreError};
 
 use crate::run_record::{RunRecord, RunStatus};
 
@@ -81,6 +82,18 @@ pub async fn finish(store: &Store, record: &RunRecord) -> Result<(), StoreError>
         .automation_runs()
         .finish(&record.run_id, &finished)
         .await?;
+    if let Some(answer) = &record.answer
+        && record.trigger_kind == "alert"
+    {
+        let analysis = AlertAnalysis {
+            run_id: record.run_id.clone(),
+            fingerprint: record.fingerprint.clone(),
+            rule_id: record.rule_id.clone(),
+            answer: answer.clone(),
+            created_at_ms: finished.ended_at_ms,
+        };
+        store.alert_analyses().insert(&analysis).await?;
+    }
     Ok(())
 }
 

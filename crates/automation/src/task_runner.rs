@@ -89,10 +89,14 @@ impl TaskRunner {
         })
     }
 
-    /// The actions of the configured rules.
-    pub fn actions(&self) -> Vec<TaskAction> {
-        self.executor
-            .rules
+    /// The actions of the rules, from the config file and stored through the API.
+    pub async fn actions(&self) -> Result<Vec<TaskAction>, TaskError> {
+        let rules = self
+            .executor
+            .current_rules()
+            .await
+            .map_err(RunError::from)?;
+        Ok(rules
             .iter()
             .map(|prepared| TaskAction {
                 rule_id: prepared.rule.id.clone(),
@@ -102,7 +106,7 @@ impl TaskRunner {
                 parameters: prepared.rule.parameters.clone(),
                 timeout_s: prepared.rule.timeout_s,
             })
-            .collect()
+            .collect())
     }
 
     /// Starts the rule's action by hand; returns the `started` record. The run goes on in the
@@ -113,13 +117,15 @@ impl TaskRunner {
         parameters: BTreeMap<String, String>,
         requested_by: &str,
     ) -> Result<RunRecord, TaskError> {
-        let index = self
+        let rules = self
             .executor
-            .rules
-            .iter()
-            .position(|prepared| prepared.rule.id == rule_id)
+            .current_rules()
+            .await
+            .map_err(RunError::from)?;
+        let prepared = rules
+            .into_iter()
+            .find(|prepared| prepared.rule.id == rule_id)
             .ok_or_else(|| TaskError::UnknownRule(rule_id.to_string()))?;
-        let prepared = &self.executor.rules[index];
         if let Some(unknown) = parameters
             .keys()
             .find(|name| !prepared.rule.parameters.contains_key(*name))
@@ -136,7 +142,7 @@ impl TaskRunner {
                     .join(", "),
             });
         }
-        let record = manual_record(prepared, requested_by);
+        let record = manual_record(&prepared, requested_by);
         let parameters_json = serde_json::to_value(&parameters).unwrap_or_default();
         let executor = &self.executor;
         run_history::claim(
@@ -176,7 +182,7 @@ impl TaskRunner {
         tokio::spawn(async move {
             let run_id = started.run_id.clone();
             // `run` drops the request, so the relay ends once it passed on the last chunk.
-            let status = runner.run(index, started, request, &task.cancel).await;
+            let status = runner.run(&prepared, started, request, &task.cancel).await;
             let _ = relay.await;
             let _ = finished_sender.send(Some(status));
             runner.running.lock().expect("task lock").remove(&run_id);
@@ -186,12 +192,11 @@ impl TaskRunner {
 
     async fn run(
         &self,
-        index: usize,
+        prepared: &PreparedRule,
         mut record: RunRecord,
         request: ActionRequest,
         cancel: &CancellationToken,
     ) -> RunStatus {
-        let prepared = &self.executor.rules[index];
         let attempt =
             self.executor
                 .execute_with_retry(prepared.action.as_ref(), &prepared.rule, &request);

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use cel::{Context, Program, Value};
 use detectviz::AlertTransition;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// A compiled CEL expression with its source text.
 #[derive(Clone, Deserialize)]
@@ -88,5 +88,12 @@ impl TryFrom<String> for TriggerExpression {
 
     fn try_from(source: String) -> Result<Self, Self::Error> {
         TriggerExpression::new(source)
+    }
+}
+
+/// Shown as its source text, as written in the rule.
+impl Serialize for TriggerExpression {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.source)
     }
 }

@@ -15,11 +15,13 @@
 //! With the `testing` feature, `testing::TestDatabase` gives repository tests an isolated,
 //! migrated database on either backend.
 
+pub mod alert_analyses;
 pub mod alert_events;
 pub mod alert_rules;
 pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
+pub mod automation_rules;
 pub mod automation_runs;
 pub mod contacts;
 pub mod database_url;
@@ -41,11 +43,13 @@ pub mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use alert_analyses::{AlertAnalyses, AlertAnalysis};
 pub use alert_events::{AlertEvent, AlertEvents, NewAlertEvent};
 pub use alert_rules::{AlertRuleRecord, AlertRuleSource, AlertRules, NewAlertRule};
 pub use alerts::{AlertAcknowledgement, AlertFilter, AlertRecord, AlertStateRecord, Alerts};
 pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
 pub use audit::{AuditEntry, AuditLog, AuditQuery, NewAuditEntry};
+pub use automation_rules::{AutomationRuleRecord, AutomationRules, NewAutomationRule};
 pub use automation_runs::{
     AutomationRunFilter, AutomationRunRecord, AutomationRuns, FinishedAutomationRun,
     NewAutomationRun,

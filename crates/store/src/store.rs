@@ -213,6 +213,14 @@ impl Store {
         AutomationRuns::new(self)
     }
 
+    pub fn automation_rules(&self) -> crate::AutomationRules<'_> {
+        crate::AutomationRules::new(self)
+    }
+
+    pub fn alert_analyses(&self) -> crate::AlertAnalyses<'_> {
+        crate::AlertAnalyses::new(self)
+    }
+
     pub fn tickets(&self) -> Tickets<'_> {
         Tickets::new(self)
     }

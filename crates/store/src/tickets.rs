@@ -40,6 +40,8 @@ pub struct TicketRecord {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub closed_at_ms: Option<i64>,
+    /// When the alert resolved, for a ticket closed because of that.
+    pub resolved_at_ms: Option<i64>,
 }
 
 /// What `open_or_get` found or made.
@@ -52,8 +54,12 @@ pub struct TicketClaim {
 
 macro_rules! select_tickets {
     ($tail:literal) => {
-        concat!("SELECT id, fingerprint, title, description, severity, status, \
-     assignee, alert_link, run_id, external_id, created_at, updated_at, closed_at FROM tickets ", $tail)
+        concat!(
+            "SELECT id, fingerprint, title, description, severity, status, \
+     assignee, alert_link, run_id, external_id, created_at, updated_at, closed_at, resolved_at \
+     FROM tickets ",
+            $tail
+        )
     };
 }
 
@@ -156,7 +162,8 @@ impl<'store> Tickets<'store> {
         let result = sqlx::query(
             "UPDATE tickets SET status = ?, assignee = ?, updated_at = ?, \
              open_fingerprint = CASE WHEN ? = 1 THEN NULL ELSE fingerprint END, \
-             closed_at = CASE WHEN ? = 1 THEN COALESCE(closed_at, ?) ELSE NULL END \
+             closed_at = CASE WHEN ? = 1 THEN COALESCE(closed_at, ?) ELSE NULL END, \
+             resolved_at = CASE WHEN ? = 1 THEN resolved_at ELSE NULL END \
              WHERE id = ?",
         )
         .bind(status)
@@ -165,6 +172,7 @@ impl<'store> Tickets<'store> {
         .bind(i64::from(closed))
         .bind(i64::from(closed))
         .bind(now_ms)
+        .bind(i64::from(closed))
         .bind(id)
         .execute(self.store.pool())
         .await
@@ -182,6 +190,30 @@ impl<'store> Tickets<'store> {
         self.get(id).await?.ok_or_else(|| StoreError::NotFound {
             what: format!("ticket {id}"),
         })
+    }
+
+    /// Closes the alert's open (or acknowledged) ticket because the alert resolved at
+    /// `resolved_at_ms`; returns it, or `None` when the alert has no open ticket. The alert
+    /// may then get a new ticket when it fires again.
+    pub async fn close_for_resolved_alert(
+        &self,
+        fingerprint: &str,
+        resolved_at_ms: i64,
+    ) -> Result<Option<TicketRecord>, StoreError> {
+        let Some(open) = self.open_for_fingerprint(fingerprint).await? else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE tickets SET status = 'closed', open_fingerprint = NULL, updated_at = ?, \
+             closed_at = ?, resolved_at = ? WHERE id = ? AND open_fingerprint IS NOT NULL",
+        )
+        .bind(now_unix_millis())
+        .bind(resolved_at_ms)
+        .bind(resolved_at_ms)
+        .bind(&open.ticket.id)
+        .execute(self.store.pool())
+        .await?;
+        self.get(&open.ticket.id).await
     }
 
     /// Notes the external ITSM's id of a forwarded ticket.
@@ -213,5 +245,6 @@ fn ticket_from_row(row: &AnyRow) -> Result<TicketRecord, StoreError> {
         created_at_ms: row.try_get("created_at")?,
         updated_at_ms: row.try_get("updated_at")?,
         closed_at_ms: row.try_get("closed_at")?,
+        resolved_at_ms: row.try_get("resolved_at")?,
     })
 }

@@ -1,4 +1,5 @@
-//! Alerts raised by the rule engine: list with filters, detail with history, acknowledge.
+//! Alerts raised by the rule engine: list with filters, detail with history and the answers
+//! of automation `llm` runs, acknowledge.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
@@ -138,9 +139,27 @@ async fn alert_detail(
             })
         })
         .collect();
-    Ok(Json(
-        serde_json::json!({"alert": AlertView::from(record), "history": history}),
-    ))
+    // What automation `llm` runs answered about this alert, newest first.
+    let analyses: Vec<serde_json::Value> = state
+        .store
+        .alert_analyses()
+        .for_alert(&fingerprint, 20)
+        .await?
+        .into_iter()
+        .map(|analysis| {
+            let answer = serde_json::from_str(&analysis.answer)
+                .unwrap_or(serde_json::Value::String(analysis.answer));
+            serde_json::json!({
+                "run_id": analysis.run_id, "rule_id": analysis.rule_id,
+                "at_ms": analysis.created_at_ms, "answer": answer,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "alert": AlertView::from(record),
+        "history": history,
+        "analyses": analyses,
+    })))
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod analyzer;
 pub mod audit;
 pub mod auth;
+pub mod automation_rules;
 pub mod book;
 pub mod console;
 pub mod console_live;
@@ -38,6 +39,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = rules::add_routes(book);
     let book = contacts::add_routes(book);
     let book = notifications::add_routes(book);
+    let book = automation_rules::add_routes(book);
     let book = tasks::add_routes(book);
     let book = tickets::add_routes(book);
     let book = devices::add_routes(book);

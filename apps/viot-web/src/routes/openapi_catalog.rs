@@ -122,6 +122,22 @@ fn rule() -> Value {
     json!({"type": "object", "description": "an alert rule, as in a rules file"})
 }
 
+fn automation_rule() -> Value {
+    json!({
+        "type": "object",
+        "description": "an automation rule, as in [[automation.rules]] of the config file; secrets sent as *** keep the stored value",
+        "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"},
+            "trigger": {"type": "object"}, "action": {"type": "object"},
+            "parameters": {"type": "object", "additionalProperties": {"type": "string"}},
+            "concurrency_key": {"type": "string"}, "cooldown_s": {"type": "integer", "minimum": 0},
+            "timeout_s": {"type": "integer", "minimum": 1}, "max_attempts": {"type": "integer", "minimum": 1},
+            "idempotent": {"type": "boolean"}, "notify": {"type": ["object", "null"]},
+        },
+        "required": ["id", "name", "trigger", "action"],
+    })
+}
+
 fn acknowledge() -> Value {
     object(json!({"comment": {"type": "string"}}), &[])
 }
@@ -370,6 +386,29 @@ pub fn catalog() -> Vec<RouteDoc> {
             "POST",
             "/api/tasks/runs/{id}/cancel",
             "Cancel a running action",
+        ),
+        doc(
+            "GET",
+            "/api/automation/rules",
+            "Automation rules, from the config file (read-only) and stored",
+        ),
+        with_json(
+            doc("POST", "/api/automation/rules", "Store an automation rule"),
+            automation_rule,
+        ),
+        doc("GET", "/api/automation/rules/{id}", "One automation rule"),
+        with_json(
+            doc(
+                "PUT",
+                "/api/automation/rules/{id}",
+                "Replace a stored automation rule",
+            ),
+            automation_rule,
+        ),
+        doc(
+            "DELETE",
+            "/api/automation/rules/{id}",
+            "Delete a stored automation rule",
         ),
         doc("GET", "/api/tickets", "Tickets"),
         doc("GET", "/api/tickets/{id}", "One ticket"),

@@ -62,13 +62,17 @@ async fn list_actions(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<automation::TaskAction>>, AppError> {
     // With automation off there is nothing to run by hand: an empty list, not an error.
-    Ok(Json(
-        state
-            .tasks
-            .as_ref()
-            .map(|runner| runner.actions())
-            .unwrap_or_default(),
-    ))
+    let Some(runner) = state.tasks.as_ref() else {
+        return Ok(Json(Vec::new()));
+    };
+    let actions = runner.actions().await.map_err(|error| {
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            error.to_string(),
+        )
+    })?;
+    Ok(Json(actions))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,5 +1,6 @@
 //! Tickets opened for alerts (the `tickets` table: at most one open ticket per alert): viewers
-//! list and read them, operators acknowledge, assign and close them.
+//! list and read them, operators acknowledge, assign and close them. The automation executor
+//! closes a ticket itself when its alert resolves (`resolved_at_ms` set).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -34,6 +35,8 @@ pub struct TicketView {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub closed_at_ms: Option<i64>,
+    /// Set when the ticket was closed because its alert resolved.
+    pub resolved_at_ms: Option<i64>,
 }
 
 impl From<store::TicketRecord> for TicketView {
@@ -52,6 +55,7 @@ impl From<store::TicketRecord> for TicketView {
             created_at_ms: record.created_at_ms,
             updated_at_ms: record.updated_at_ms,
             closed_at_ms: record.closed_at_ms,
+            resolved_at_ms: record.resolved_at_ms,
         }
     }
 }

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::action::output::cap_bytes_to_text;
@@ -22,7 +22,7 @@ use crate::template::{Escape, check_template, render};
 /// The sample configuration, checked by the tests.
 pub const SAMPLE_CONFIG: &str = include_str!("llm.sample.toml");
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LlmConfig {
     pub name: String,

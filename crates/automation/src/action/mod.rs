@@ -19,6 +19,7 @@ use crate::template::TemplateContext;
 #[cfg(test)]
 pub(crate) mod conformance;
 pub mod llm;
+pub mod masked;
 pub mod output;
 pub mod script_path;
 pub mod shell;
@@ -95,7 +96,7 @@ pub trait Action: Send + Sync + std::fmt::Debug {
 }
 
 /// An action's configuration, tagged by `type` (`shell`, `webhook`, `ticket`, `llm`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum ActionConfig {
     Shell(ShellConfig),

@@ -9,11 +9,15 @@
 //!
 //! Built with a store ([`Ticket::with_store`], as the executor does), the ticket is first
 //! written to `tickets`: at most one open ticket per alert fingerprint, so a second firing
-//! reuses the open ticket (and its external id) instead of forwarding another one.
+//! reuses the open ticket (and its external id) instead of forwarding another one. On a
+//! `resolved` transition it never opens a ticket: it closes the alert's open one, if any
+//! (the executor has usually closed it already), with the resolved time, and forwards
+//! nothing.
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use detectviz::TransitionKind;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::action::output::DEFAULT_OUTPUT_CAP_BYTES;
@@ -25,16 +29,18 @@ use crate::template::{Escape, render};
 /// The sample configuration, checked by the tests.
 pub const SAMPLE_CONFIG: &str = include_str!("ticket.sample.toml");
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketConfig {
     pub name: String,
     /// Where tickets are created; secret because URLs often carry tokens.
+    #[serde(serialize_with = "crate::action::masked::secret")]
     pub url: Secret,
     #[serde(default)]
     pub format: TicketFormat,
     /// Header templates (credentials), treated as secrets.
     #[serde(default)]
+    #[serde(serialize_with = "crate::action::masked::secret_map")]
     pub headers: BTreeMap<String, Secret>,
     #[serde(default = "default_title")]
     pub title: String,
@@ -46,6 +52,7 @@ pub struct TicketConfig {
     #[serde(default)]
     pub alert_link: String,
     #[serde(default)]
+    #[serde(serialize_with = "crate::action::masked::optional_secret")]
     pub signature_secret: Option<Secret>,
     #[serde(default)]
     pub signature_header: Option<String>,
@@ -55,7 +62,7 @@ pub struct TicketConfig {
 }
 
 /// The body shape the ticketing system expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TicketFormat {
     #[default]
@@ -148,6 +155,32 @@ impl Ticket {
         self
     }
 
+    async fn close_in_store(
+        &self,
+        store: &store::Store,
+        request: &ActionRequest,
+    ) -> Result<ActionOutput, ActionError> {
+        let transition = &request.transition;
+        let closed = store
+            .tickets()
+            .close_for_resolved_alert(&transition.fingerprint, transition.at_ms)
+            .await
+            .map_err(|error| ActionError::Unreachable {
+                action: self.name().to_string(),
+                peer: "store".to_string(),
+                reason: error.to_string(),
+            })?;
+        let stdout = match &closed {
+            Some(ticket) => format!("ticket {} closed: the alert resolved", ticket.ticket.id),
+            None => "the alert resolved; it has no open ticket".to_string(),
+        };
+        Ok(ActionOutput {
+            stdout,
+            provider_id: closed.and_then(|ticket| ticket.external_id),
+            ..ActionOutput::default()
+        })
+    }
+
     async fn open_in_store(
         &self,
         store: &store::Store,
@@ -210,7 +243,9 @@ impl Action for Ticket {
     }
 
     fn execute<'a>(&'a self, request: &'a ActionRequest) -> ExecuteFuture<'a> {
+        let resolved = request.transition.kind == TransitionKind::Resolved;
         match &self.store {
+            Some(store) if resolved => Box::pin(self.close_in_store(store, request)),
             Some(store) => Box::pin(self.open_in_store(store, request)),
             None => self.webhook.execute(request),
         }

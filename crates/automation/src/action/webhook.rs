@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::action::output::{DEFAULT_OUTPUT_CAP_BYTES, cap_bytes_to_text};
@@ -25,7 +25,7 @@ pub const SAMPLE_CONFIG: &str = include_str!("webhook.sample.toml");
 const DEFAULT_SIGNATURE_HEADER: &str = "X-Detectviz-Signature";
 const RUN_ID_HEADER: &str = "X-Detectviz-Run-Id";
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
     pub name: String,
@@ -33,9 +33,11 @@ pub struct WebhookConfig {
     #[serde(default = "default_method")]
     pub method: String,
     /// URL template; secret because URLs often carry tokens.
+    #[serde(serialize_with = "crate::action::masked::secret")]
     pub url: Secret,
     /// Header templates; values are secret because they often carry API keys.
     #[serde(default)]
+    #[serde(serialize_with = "crate::action::masked::secret_map")]
     pub headers: BTreeMap<String, Secret>,
     /// Body template; values are JSON-escaped when `content_type` is JSON.
     #[serde(default)]
@@ -44,6 +46,7 @@ pub struct WebhookConfig {
     pub content_type: String,
     /// Key of the HMAC-SHA256 body signature; no signature when absent.
     #[serde(default)]
+    #[serde(serialize_with = "crate::action::masked::optional_secret")]
     pub signature_secret: Option<Secret>,
     #[serde(default = "default_signature_header")]
     pub signature_header: String,
