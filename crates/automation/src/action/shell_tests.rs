@@ -115,6 +115,45 @@ async fn hostile_label_values_stay_plain_argv_items() {
 }
 
 #[tokio::test]
+async fn hostile_annotations_environment_and_stdin_stay_data() {
+    let directory = tempfile::tempdir().unwrap();
+    let marker = directory.path().join("pwned");
+    write_script(
+        directory.path(),
+        "echo.sh",
+        "printf '%s\\n' \"$@\"\nprintf 'env=%s\\n' \"$DV_ALERT_LABEL_LINE\"\ncat",
+    );
+    let shell = Shell::new(&config(
+        directory.path(),
+        "echo.sh",
+        &["{{annotations.summary}}", "--", "{{parameters.note}}"],
+    ))
+    .unwrap();
+    let hostile = format!(
+        "a\"; touch {0}; `touch {0}` $(touch {0}) | touch {0} > {0}\n../../../bin/sh -c 'touch {0}'",
+        marker.display()
+    );
+    let mut request = sample_request(&[("note", hostile.as_str())]);
+    request
+        .transition
+        .annotations
+        .insert("summary".to_string(), hostile.clone());
+    request.transition.labels.insert("line", hostile.clone());
+    request.transition.labels.insert("x;touch", hostile.clone());
+    let output = shell.execute(&request).await.unwrap();
+    let expected_start = format!("{hostile}\n--\n{hostile}\nenv={hostile}\n");
+    assert!(
+        output.stdout.starts_with(&expected_start),
+        "{}",
+        output.stdout
+    );
+    let stdin_json = &output.stdout[expected_start.len()..];
+    let transition: serde_json::Value = serde_json::from_str(stdin_json).unwrap();
+    assert_eq!(transition["annotations"]["summary"], hostile.as_str());
+    assert!(!marker.exists(), "alert data was executed");
+}
+
+#[tokio::test]
 async fn a_timeout_kills_the_script_and_its_children() {
     let directory = tempfile::tempdir().unwrap();
     let pid_file = directory.path().join("sleep.pid");

@@ -38,6 +38,15 @@ async fn a_servicenow_incident_is_created_with_escaped_alert_data() {
             "u_alert_link": "https://detectviz.plant-a.example/alerts/a1c3e5f7a9b1c3e5",
         })
     );
+    // The example in conf/ shows the same fields the action sends.
+    let example: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../../conf/provisioning/templates/automation/servicenow-incident.json"
+    ))
+    .unwrap();
+    let keys = |value: &serde_json::Value| -> Vec<String> {
+        value.as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(keys(&example), keys(&body));
 }
 
 #[tokio::test]
