@@ -200,3 +200,68 @@ impl ModbusDevice {
         ModbusDevice { port, child }
     }
 }
+
+/// A stand-in for Telegraf that records every SIGHUP it receives as a line in a file; it
+/// writes its pid file only after installing the trap. Killed when dropped.
+pub struct HupRecorder {
+    pub pid_file: PathBuf,
+    record_file: PathBuf,
+    child: Child,
+    _directory: tempfile::TempDir,
+}
+
+impl Drop for HupRecorder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl HupRecorder {
+    pub fn start() -> HupRecorder {
+        let directory = tempfile::tempdir().unwrap();
+        let pid_file = directory.path().join("telegraf.pid");
+        let record_file = directory.path().join("hups");
+        let script = r#"trap 'echo hup >> "$1"' HUP; echo $$ > "$2.partial"; mv "$2.partial" "$2"; while :; do sleep 0.05; done"#;
+        let child = die_with_parent(&mut Command::new("sh"))
+            .arg("-c")
+            .arg(script)
+            .arg("stand-in")
+            .arg(&record_file)
+            .arg(&pid_file)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("the SIGHUP stand-in starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !pid_file.exists() {
+            assert!(Instant::now() < deadline, "the stand-in wrote no pid file");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        HupRecorder {
+            pid_file,
+            record_file,
+            child,
+            _directory: directory,
+        }
+    }
+
+    /// SIGHUPs received so far.
+    pub fn hups(&self) -> usize {
+        std::fs::read_to_string(&self.record_file)
+            .map(|text| text.lines().count())
+            .unwrap_or(0)
+    }
+
+    /// Waits (with a hang guard) until `count` SIGHUPs were recorded.
+    pub fn wait_for_hups(&self, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.hups() < count {
+            assert!(
+                Instant::now() < deadline,
+                "the stand-in recorded {} SIGHUP(s), expected {count}",
+                self.hups()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
