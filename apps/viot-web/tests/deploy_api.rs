@@ -1,5 +1,5 @@
-//! The autodeploy flow over HTTP against real peers: scan a real SNMP agent, validate the
-//! device field by field, set health-check targets (a bad CSV is refused by row and
+//! The autodeploy flow over HTTP against real peers: scan a subnet of simulated SNMP agents
+//! (snmpsim, three on 127.0.4.1-3), validate a device field by field, set health-check targets (a bad CSV is refused by row and
 //! column), dry-run (diff, nothing written), deploy (files in telegraf.d pass validation, a
 //! stand-in Telegraf gets SIGHUP, metrics arriving at ingest verify the deploy), list and
 //! read snapshots, diff, and roll back (the previous files return, another SIGHUP). When
@@ -107,16 +107,16 @@ async fn client(state: &viot_web::AppState, router: &Router, name: &str, role: &
     }
 }
 
-/// Scans 127.0.0.1 with the agent's community and returns the device id.
-async fn scan_agent(operator: &Client, agent: &peers::SnmpAgent) -> String {
+/// Scans `target` on `port` with one v2c community and returns the ids of the devices found.
+async fn scan(operator: &Client, target: &str, port: u16, community: &str) -> Vec<String> {
     let (status, started) = operator
         .call(
             "POST",
             "/api/scans",
             serde_json::json!({
-                "targets": ["127.0.0.1"],
-                "settings": {"snmp": {"port": agent.port, "timeout_ms": 300, "retries": 0,
-                    "credentials": [{"name": "site-v2c", "version": "v2c", "community": peers::COMMUNITY}]}},
+                "targets": [target],
+                "settings": {"snmp": {"port": port, "timeout_ms": 500, "retries": 1,
+                    "credentials": [{"name": "site-v2c", "version": "v2c", "community": community}]}},
             }),
         )
         .await;
@@ -139,7 +139,14 @@ async fn scan_agent(operator: &Client, agent: &peers::SnmpAgent) -> String {
     let (_, devices) = operator
         .call("GET", "/api/devices", serde_json::Value::Null)
         .await;
-    devices[0]["id"].as_str().unwrap().to_string()
+    let mut ids: Vec<String> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|device| device["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
 }
 
 fn telegraf_files(root: &Path) -> Vec<String> {
@@ -181,7 +188,10 @@ async fn write_metrics(router: &Router, token: &str, lines: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scan_validate_deploy_verify_snapshot_diff_and_roll_back_over_http() {
-    let agent = peers::SnmpAgent::start().await;
+    let agent_addresses: Vec<std::net::Ipv4Addr> = (1..=3)
+        .map(|host| std::net::Ipv4Addr::new(127, 0, 4, host))
+        .collect();
+    let subnet = peers::SimulatedSubnet::start(agent_addresses).await;
     let telegraf = peers::HupRecorder::start();
     let directory = tempfile::tempdir().unwrap();
     let root = directory.path();
@@ -191,9 +201,17 @@ async fn scan_validate_deploy_verify_snapshot_diff_and_roll_back_over_http() {
     let operator = client(&state, &router, "olga", "operator").await;
     let admin = client(&state, &router, "ada", "admin").await;
 
-    let device_id = scan_agent(&operator, &agent).await;
+    let device_ids = scan(
+        &operator,
+        "127.0.4.0/29",
+        subnet.port,
+        peers::SIMULATED_COMMUNITY,
+    )
+    .await;
+    assert_eq!(device_ids.len(), 3, "{device_ids:?}");
+    let device_id = device_ids[0].clone();
     let credentials = serde_json::json!({"credentials": [
-        {"name": "site-v2c", "version": "v2c", "community": peers::COMMUNITY}]});
+        {"name": "site-v2c", "version": "v2c", "community": peers::SIMULATED_COMMUNITY}]});
     let (status, report) = operator
         .call(
             "POST",
@@ -268,7 +286,7 @@ async fn scan_validate_deploy_verify_snapshot_diff_and_roll_back_over_http() {
     let device_file = format!("detectviz-device-{device_id}.conf");
     assert!(diff.contains(&format!("+++ b/{device_file}")), "{diff}");
     assert!(
-        diff.contains(&format!("+agents = [\"udp://127.0.0.1:{}\"]", agent.port)),
+        diff.contains(&format!("+agents = [\"udp://127.0.4.1:{}\"]", subnet.port)),
         "{diff}"
     );
     assert_eq!(
@@ -287,15 +305,19 @@ async fn scan_validate_deploy_verify_snapshot_diff_and_roll_back_over_http() {
         .await;
     assert_eq!(status, StatusCode::OK, "{deployed}");
     assert_eq!(deployed["verification"]["status"], "pending", "{deployed}");
-    assert_eq!(
-        telegraf_files(root),
+    let mut expected_files: Vec<String> = device_ids
+        .iter()
+        .map(|id| format!("detectviz-device-{id}.conf"))
+        .collect();
+    expected_files.extend(
         [
-            device_file.as_str(),
             "detectviz-healthcheck-db.conf",
             "detectviz-healthcheck-web.conf",
-            "outputs.conf"
+            "outputs.conf",
         ]
+        .map(String::from),
     );
+    assert_eq!(telegraf_files(root), expected_files);
     let mut reference =
         autodeploy::TelegrafReference::load(&shared_directory()).expect("reference loads");
     reference.set_installed_version(autodeploy::TelegrafVersion::parse("1.32.0"));
@@ -311,16 +333,14 @@ async fn scan_validate_deploy_verify_snapshot_diff_and_roll_back_over_http() {
     assert_eq!(status, StatusCode::CONFLICT, "one deploy at a time: {busy}");
 
     let now_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap();
-    write_metrics(
-        &router,
-        &write_token,
-        &format!(
-            "snmp,device_id={device_id},source=127.0.0.1 uptime=1i {now_ns}\n\
-             http_response,healthcheck=web result_code=0i {now_ns}\n\
-             net_response,healthcheck=db result_code=0i {now_ns}\n"
-        ),
-    )
-    .await;
+    let mut lines = format!(
+        "http_response,healthcheck=web result_code=0i {now_ns}\n\
+         net_response,healthcheck=db result_code=0i {now_ns}\n"
+    );
+    for id in &device_ids {
+        lines.push_str(&format!("snmp,device_id={id} uptime=1i {now_ns}\n"));
+    }
+    write_metrics(&router, &write_token, &lines).await;
     let verified = wait_for_audit(&admin, "deploy.verified").await;
     assert_eq!(
         verified["detail"]["outcome"]["status"], "verified",
@@ -369,7 +389,10 @@ async fn scan_validate_deploy_verify_snapshot_diff_and_roll_back_over_http() {
         )
         .await;
     assert_eq!(snapshot["content_sha256"].as_str().map(str::len), Some(64));
-    assert_eq!(snapshot["file_contents"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        snapshot["file_contents"].as_array().unwrap().len(),
+        expected_files.len()
+    );
     let (_, diff) = operator
         .call(
             "GET",
@@ -429,7 +452,9 @@ async fn a_deploy_whose_metrics_never_arrive_rolls_itself_back_with_an_event() {
     let router = app(state.clone());
     let operator = client(&state, &router, "olga", "operator").await;
     let admin = client(&state, &router, "ada", "admin").await;
-    let device_id = scan_agent(&operator, &agent).await;
+    let device_id = scan(&operator, "127.0.0.1", agent.port, peers::COMMUNITY)
+        .await
+        .remove(0);
 
     let (status, deployed) = admin
         .call(
