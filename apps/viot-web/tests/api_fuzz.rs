@@ -28,7 +28,28 @@ async fn schemathesis_finds_no_server_error_in_any_documented_operation() {
     add_admin(directory.path(), "ada", "a long enough password").await;
     let token = add_token(directory.path(), "fuzz", &["admin", "write"]).await;
     let secret_key = viot_web::auth::secrets::random_hex(32);
-    let server = ServedBinary::start(&config, port, &[("DETECTVIZ_SECRET_KEY", &secret_key)]).await;
+    // Autodeploy on, writing into the test's directory, so its routes are fuzzed for real.
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let profiles = manifest.join("../../conf/provisioning/templates/telegraf");
+    let reference = std::env::var_os("DETECTVIZ_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../../../shared"))
+        .join("reference/telegraf");
+    let environment = [
+        ("DETECTVIZ_SECRET_KEY", secret_key.as_str()),
+        ("DETECTVIZ_AUTODEPLOY__ENABLED", "true"),
+        ("DETECTVIZ_AUTODEPLOY__TELEGRAF_DIRECTORY", "telegraf.d"),
+        ("DETECTVIZ_AUTODEPLOY__VERIFY_TIMEOUT_S", "1"),
+        (
+            "DETECTVIZ_AUTODEPLOY__PROFILES_DIRECTORY",
+            profiles.to_str().unwrap(),
+        ),
+        (
+            "DETECTVIZ_AUTODEPLOY__TELEGRAF_REFERENCE_DIRECTORY",
+            reference.to_str().unwrap(),
+        ),
+    ];
+    let server = ServedBinary::start(&config, port, &environment).await;
     let schema_url = format!("{}/api/openapi.json", server.base_url);
     let console_path = regex::Regex::new(CONSOLE_PATHS).unwrap();
     let operations = reqwest::get(&schema_url)

@@ -1,4 +1,4 @@
-//! Scan benchmark (`bench/scan.sh`): 20 real snmpd agents on 127.0.1.1-20 and 234 silent
+//! Scan benchmark (`bench/scan.sh`): 20 snmpsim agents on 127.0.1.1-20 and 234 silent
 //! hosts on 127.0.1.21-254 (UDP sockets on the agents' port that never answer, so each costs
 //! the full timeout and retry, like a dead address on a LAN; loopback would otherwise refuse
 //! at once). Sweeps 127.0.1.0/24 with a 1 s timeout and 1 retry and prints one JSON line:
@@ -8,63 +8,26 @@
 //! agents, no silent sockets), measures the raw probe rate.
 
 use std::net::UdpSocket;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use autodeploy::SnmpVersion;
 use autodeploy::scan::{
     Inventory, ProbeStatus, ScanSettings, SnmpCredential, SnmpScanSettings, run_scan,
 };
 
+#[path = "../tests/peers/mod.rs"]
+mod peers;
+
 const LIVE_AGENTS: u8 = 20;
-const COMMUNITY: &str = "dv-bench";
+const COMMUNITY: &str = peers::SIMULATED_COMMUNITY;
 
-struct Agents {
-    children: Vec<Child>,
-    _directory: tempfile::TempDir,
-}
-
-impl Drop for Agents {
-    fn drop(&mut self) {
-        for child in &mut self.children {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn start_agents(port: u16) -> Agents {
-    let directory = tempfile::tempdir().expect("temporary directory");
-    let mut children = Vec::new();
-    for host in 1..=LIVE_AGENTS {
-        let agent_directory = directory.path().join(format!("agent-{host}"));
-        std::fs::create_dir_all(&agent_directory).expect("agent directory");
-        let configuration = agent_directory.join("snmpd.conf");
-        std::fs::write(
-            &configuration,
-            format!(
-                "agentAddress udp:127.0.1.{host}:{port}\nrocommunity {COMMUNITY} 127.0.0.0/8\n\
-                 sysName bench-agent-{host}\nsysLocation bench rack\n"
-            ),
-        )
-        .expect("snmpd.conf");
-        let child = Command::new("/usr/sbin/snmpd")
-            .args(["-f", "-C", "-Ln", "-c"])
-            .arg(&configuration)
-            .arg(format!("--persistentDir={}", agent_directory.display()))
-            .arg("-p")
-            .arg(agent_directory.join("pid"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("snmpd starts (install the Debian package `snmpd`)");
-        children.push(child);
-    }
-    Agents {
-        children,
-        _directory: directory,
-    }
+/// One snmpsim process serving an agent on each of 127.0.1.1-20 (waits until all answer).
+async fn start_agents() -> peers::SimulatedSubnet {
+    let addresses = (1..=LIVE_AGENTS)
+        .map(|host| std::net::Ipv4Addr::new(127, 0, 1, host))
+        .collect();
+    peers::SimulatedSubnet::start(addresses).await
 }
 
 fn settings(port: u16) -> ScanSettings {
@@ -78,30 +41,6 @@ fn settings(port: u16) -> ScanSettings {
             ..SnmpScanSettings::default()
         },
         ..ScanSettings::default()
-    }
-}
-
-async fn wait_for_agents(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut quick = settings(port);
-    quick.snmp.timeout_ms = 300;
-    quick.snmp.retries = 0;
-    let targets = vec!["127.0.1.0/27".to_string()];
-    loop {
-        let report = run_scan(&targets, &quick, None).await.expect("scan");
-        let found = report
-            .hosts
-            .iter()
-            .filter(|host| host.status == ProbeStatus::Found)
-            .count();
-        if found == usize::from(LIVE_AGENTS) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {found} of {LIVE_AGENTS} agents answer"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -126,19 +65,14 @@ fn onesixtyone_seconds(port: u16) -> Option<(f64, usize)> {
 
 #[tokio::main]
 async fn main() {
-    let port = UdpSocket::bind("127.0.0.1:0")
-        .expect("spare port")
-        .local_addr()
-        .unwrap()
-        .port();
+    let agents = start_agents().await;
+    let port = agents.port;
     let refused_started = Instant::now();
     let refused = run_scan(&["127.0.2.0/24".to_string()], &settings(port), None)
         .await
         .expect("scan");
     let refused_seconds = refused_started.elapsed().as_secs_f64();
 
-    let agents = start_agents(port);
-    wait_for_agents(port).await;
     let silent: Vec<UdpSocket> = (u16::from(LIVE_AGENTS) + 1..=254)
         .map(|host| UdpSocket::bind(format!("127.0.1.{host}:{port}")).expect("silent host socket"))
         .collect();
@@ -174,6 +108,7 @@ async fn main() {
         "range": "127.0.1.0/24",
         "hosts": report.hosts_total,
         "live_agents": LIVE_AGENTS,
+        "agents": "snmpsim (one process, 20 UDP endpoints)",
         "silent_hosts": silent_timeouts,
         "timeout_ms": 1000,
         "retries": 1,

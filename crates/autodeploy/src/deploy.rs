@@ -45,7 +45,7 @@ pub struct DeployOptions {
 }
 
 /// What a deploy did (or, in dry-run, would do).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeployOutcome {
     /// Unified diff from the current files to the new set.
     pub diff: String,
@@ -64,6 +64,8 @@ pub struct Deployer {
     config: DeployerConfig,
     reference: TelegrafReference,
     snapshots: SnapshotStore,
+    /// `telegraf` for `config check` on the staged set, when it exists.
+    telegraf_binary: Option<PathBuf>,
 }
 
 impl Deployer {
@@ -89,7 +91,25 @@ impl Deployer {
             config,
             reference,
             snapshots,
+            telegraf_binary: None,
         })
+    }
+
+    /// Also run `<binary> config check` on every staged set, when that program exists.
+    pub fn set_telegraf_binary(&mut self, binary: PathBuf) {
+        self.telegraf_binary = Some(binary);
+    }
+
+    pub fn telegraf_directory(&self) -> &std::path::Path {
+        &self.config.telegraf_directory
+    }
+
+    /// The Detectviz files now in telegraf.d, by name.
+    pub fn managed_files(&self) -> Result<BTreeMap<String, Vec<u8>>, AutodeployError> {
+        Ok(read_directory_files(&self.config.telegraf_directory)?
+            .into_iter()
+            .filter(|(name, _)| is_managed_file_name(name))
+            .collect())
     }
 
     pub fn snapshots(&self) -> &SnapshotStore {
@@ -115,6 +135,15 @@ impl Deployer {
         } = self.stage_and_validate(files)?;
 
         let present_files = read_directory_files(&self.config.telegraf_directory)?;
+        if let Some(binary) = &self.telegraf_binary {
+            let mut resulting_files: BTreeMap<String, Vec<u8>> = present_files
+                .iter()
+                .filter(|(name, _)| !is_managed_file_name(name))
+                .map(|(name, contents)| (name.clone(), contents.clone()))
+                .collect();
+            resulting_files.extend(desired_files.clone());
+            telegraf_config_check(binary, &resulting_files)?;
+        }
         let present_managed_files: BTreeMap<String, Vec<u8>> = present_files
             .into_iter()
             .filter(|(name, _)| is_managed_file_name(name))
@@ -228,7 +257,42 @@ struct StagedFiles {
     validation_reports: Vec<ValidationReport>,
 }
 
-fn is_managed_file_name(name: &str) -> bool {
+/// `telegraf config check --config-directory <staged copy of the whole resulting directory>`
+/// (Telegraf 1.32 and later), skipped when the program is not installed.
+fn telegraf_config_check(
+    binary: &std::path::Path,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<(), AutodeployError> {
+    let staging_directory = tempfile::tempdir().map_err(|source| {
+        AutodeployError::io("creating staging directory", std::env::temp_dir(), source)
+    })?;
+    for (name, contents) in files {
+        let path = staging_directory.path().join(name);
+        std::fs::write(&path, contents)
+            .map_err(|source| AutodeployError::io("staging", &path, source))?;
+    }
+    let output = std::process::Command::new(binary)
+        .args(["config", "check", "--config-directory"])
+        .arg(staging_directory.path())
+        .stdin(std::process::Stdio::null())
+        .output();
+    let output = match output {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(AutodeployError::io("running", binary, source)),
+    };
+    if output.status.success() {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
+    Err(AutodeployError::Invalid {
+        file_name: "(staged set)".to_string(),
+        problems: format!("telegraf config check: {}", text.trim()),
+    })
+}
+
+pub(crate) fn is_managed_file_name(name: &str) -> bool {
     name.starts_with(MANAGED_FILE_PREFIX) && name.ends_with(".conf")
 }
 

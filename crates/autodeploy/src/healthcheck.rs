@@ -158,14 +158,43 @@ pub const HEALTHCHECK_SAMPLE_CSV: &str = include_str!("../healthcheck_targets.sa
 /// The CSV header `parse_healthcheck_csv` expects.
 pub const HEALTHCHECK_CSV_HEADER: &str = "name,url,method,expected_status,timeout_seconds";
 
-/// Parse targets from CSV text. Blank lines and lines starting with `#` are skipped; quoting
-/// is not supported (no field needs a comma). For TCP targets `url` is `tcp://host:port` and
-/// `method` and `expected_status` stay empty. Rows are counted from 1 with the header as row 1.
+/// One problem in a health-check CSV: the row (counted from 1, the header is row 1) and the
+/// column it is in (`(row)` for the row as a whole).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthcheckCsvProblem {
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for HealthcheckCsvProblem {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "row {}, column `{}`: {}",
+            self.row, self.column, self.message
+        )
+    }
+}
+
+/// Parse targets from CSV text, stopping at the first problem (see [`check_healthcheck_csv`]).
 pub fn parse_healthcheck_csv(text: &str) -> Result<Vec<HealthcheckTarget>, AutodeployError> {
-    let csv_error = |row: usize, column: &str, reason: String| AutodeployError::HealthcheckTarget {
-        target: format!("csv row {row}, column `{column}`"),
-        reason,
-    };
+    check_healthcheck_csv(text).map_err(|problems| {
+        let first = &problems[0];
+        AutodeployError::HealthcheckTarget {
+            target: format!("csv row {}, column `{}`", first.row, first.column),
+            reason: first.message.clone(),
+        }
+    })
+}
+
+/// Parse targets from CSV text and report every problem. Blank lines and lines starting with
+/// `#` are skipped; quoting is not supported (no field needs a comma). For TCP targets `url`
+/// is `tcp://host:port` (or a bare `host:port`) and `method` and `expected_status` stay empty.
+pub fn check_healthcheck_csv(
+    text: &str,
+) -> Result<Vec<HealthcheckTarget>, Vec<HealthcheckCsvProblem>> {
+    let mut problems = Vec::new();
     let mut rows = text
         .lines()
         .enumerate()
@@ -176,82 +205,171 @@ pub fn parse_healthcheck_csv(text: &str) -> Result<Vec<HealthcheckTarget>, Autod
     };
     let header_columns: Vec<&str> = header.split(',').map(str::trim).collect();
     if header_columns.join(",") != HEALTHCHECK_CSV_HEADER {
-        return Err(csv_error(
-            header_row,
-            "header",
-            format!("expected `{HEALTHCHECK_CSV_HEADER}`"),
-        ));
+        return Err(vec![HealthcheckCsvProblem {
+            row: header_row,
+            column: "header".to_string(),
+            message: format!("expected `{HEALTHCHECK_CSV_HEADER}`"),
+        }]);
     }
     let mut targets = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     for (row, line) in rows {
+        let mut problem = |column: &str, message: String| {
+            problems.push(HealthcheckCsvProblem {
+                row,
+                column: column.to_string(),
+                message,
+            });
+        };
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         if cells.len() != header_columns.len() {
-            let reason = format!(
+            let message = format!(
                 "expected {} columns, found {}",
                 header_columns.len(),
                 cells.len()
             );
-            return Err(csv_error(row, "(row)", reason));
+            problem("(row)", message);
+            continue;
         }
-        let (name, url, method, expected_status, timeout) =
-            (cells[0], cells[1], cells[2], cells[3], cells[4]);
-        if !names.insert(name.to_string()) {
-            return Err(csv_error(
-                row,
-                "name",
-                format!("`{name}` is used by an earlier row"),
-            ));
-        }
-        let timeout_seconds = if timeout.is_empty() {
-            default_timeout_seconds()
-        } else {
-            timeout.parse().map_err(|_| {
-                csv_error(
-                    row,
-                    "timeout_seconds",
-                    format!("`{timeout}` is not a whole number"),
-                )
-            })?
-        };
-        let check = if let Some(address) = url.strip_prefix("tcp://") {
-            HealthcheckKind::Tcp {
-                address: address.to_string(),
+        if let Some(target) = target_from_cells(&cells, &mut problem) {
+            if !names.insert(target.name.clone()) {
+                problem(
+                    "name",
+                    format!("`{}` is used by an earlier row", target.name),
+                );
+                continue;
             }
-        } else {
-            let expected_status = if expected_status.is_empty() {
-                default_expected_status()
-            } else {
-                expected_status.parse().map_err(|_| {
-                    csv_error(
-                        row,
+            match target.to_telegraf_file() {
+                Ok(_) => targets.push(target),
+                Err(error) => problem("(row)", error.to_string()),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(targets)
+    } else {
+        Err(problems)
+    }
+}
+
+/// One row's target, or `None` after reporting each bad cell to `problem`.
+fn target_from_cells(
+    cells: &[&str],
+    problem: &mut impl FnMut(&str, String),
+) -> Option<HealthcheckTarget> {
+    let (name, url, method, expected_status, timeout) =
+        (cells[0], cells[1], cells[2], cells[3], cells[4]);
+    let problems_before = std::cell::Cell::new(0usize);
+    let mut report = |column: &str, message: String| {
+        problems_before.set(problems_before.get() + 1);
+        problem(column, message);
+    };
+    if !is_safe_device_id(name) {
+        report(
+            "name",
+            format!("`{name}` must use only letters, digits, `-`, `_` and `.`"),
+        );
+    }
+    let timeout_seconds = match timeout {
+        "" => default_timeout_seconds(),
+        text => match text.parse::<u32>() {
+            Ok(seconds) if seconds >= 1 => seconds,
+            _ => {
+                report(
+                    "timeout_seconds",
+                    format!("`{text}` is not a whole number of seconds, at least 1"),
+                );
+                0
+            }
+        },
+    };
+    let tcp_address = url
+        .strip_prefix("tcp://")
+        .or_else(|| (!url.contains("://")).then_some(url));
+    let check = if let Some(address) = tcp_address {
+        let port_is_valid = address.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty() && port.parse::<u16>().is_ok_and(|port| port > 0)
+        });
+        if !port_is_valid {
+            report(
+                "url",
+                format!("`{url}` is neither an http(s) URL nor tcp://host:port"),
+            );
+        }
+        for (column, value) in [("method", method), ("expected_status", expected_status)] {
+            if !value.is_empty() {
+                report(column, "must stay empty for a TCP target".to_string());
+            }
+        }
+        HealthcheckKind::Tcp {
+            address: address.to_string(),
+        }
+    } else {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            report(
+                "url",
+                format!("`{url}` must start with http:// or https://"),
+            );
+        }
+        let method = match method {
+            "" => default_method(),
+            text => text.to_ascii_uppercase(),
+        };
+        if !HTTP_METHODS.contains(&method.as_str()) {
+            report(
+                "method",
+                format!("`{method}` is not one of {}", HTTP_METHODS.join(", ")),
+            );
+        }
+        let expected_status = match expected_status {
+            "" => default_expected_status(),
+            text => match text.parse::<u16>() {
+                Ok(status) if (100..=599).contains(&status) => status,
+                _ => {
+                    report(
                         "expected_status",
-                        format!("`{expected_status}` is not a number"),
-                    )
-                })?
-            };
-            let method = if method.is_empty() {
-                default_method()
-            } else {
-                method.to_string()
-            };
+                        format!("`{text}` is not an HTTP status (100 to 599)"),
+                    );
+                    0
+                }
+            },
+        };
+        HealthcheckKind::Http {
+            url: url.to_string(),
+            method,
+            expected_status,
+        }
+    };
+    if problems_before.get() > 0 {
+        return None;
+    }
+    Some(HealthcheckTarget {
+        name: name.to_string(),
+        check,
+        timeout_seconds,
+    })
+}
+
+/// Render targets back to CSV text with the header (what `PUT` stores).
+pub fn render_healthcheck_csv(targets: &[HealthcheckTarget]) -> String {
+    let mut text = format!("{HEALTHCHECK_CSV_HEADER}\n");
+    for target in targets {
+        let (url, method, expected_status) = match &target.check {
             HealthcheckKind::Http {
-                url: url.to_string(),
+                url,
                 method,
                 expected_status,
+            } => (url.clone(), method.clone(), expected_status.to_string()),
+            HealthcheckKind::Tcp { address } => {
+                (format!("tcp://{address}"), String::new(), String::new())
             }
         };
-        let target = HealthcheckTarget {
-            name: name.to_string(),
-            check,
-            timeout_seconds,
-        };
-        target
-            .to_telegraf_file()
-            .map_err(|error| csv_error(row, "(row)", error.to_string()))?;
-        targets.push(target);
+        text.push_str(&format!(
+            "{},{url},{method},{expected_status},{}\n",
+            target.name, target.timeout_seconds
+        ));
     }
-    Ok(targets)
+    text
 }
 
 #[cfg(test)]

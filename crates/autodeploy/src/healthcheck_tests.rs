@@ -117,7 +117,7 @@ fn csv_errors_name_the_row_and_the_column() {
         ),
         (
             format!("{header}\n\n# note\nb,tcp://nohost,,,5\n"),
-            "csv row 4, column `(row)`",
+            "csv row 4, column `url`",
         ),
         ("name,url\n".to_string(), "csv row 1, column `header`"),
     ];
@@ -128,4 +128,40 @@ fn csv_errors_name_the_row_and_the_column() {
             "{message} should contain {expected}"
         );
     }
+}
+
+#[test]
+fn every_csv_problem_is_reported_with_its_row_and_column() {
+    let header = HEALTHCHECK_CSV_HEADER;
+    let csv = format!(
+        "{header}\nok,db.internal:5432,,,2\nbad name,ftp://x,FETCH,42,0\nalso-ok,http://x,GET,200,5\n"
+    );
+    let problems = check_healthcheck_csv(&csv).unwrap_err();
+    let places: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|problem| (problem.row, problem.column.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            (3, "name"),
+            (3, "timeout_seconds"),
+            (3, "url"),
+            (3, "method"),
+            (3, "expected_status")
+        ]
+    );
+    let fixed = csv.replace("bad name,ftp://x,FETCH,42,0", "fixed,https://x,post,204,1");
+    let targets = check_healthcheck_csv(&fixed).unwrap();
+    assert_eq!(
+        targets[0].check,
+        HealthcheckKind::Tcp {
+            address: "db.internal:5432".into()
+        },
+        "a bare host:port is a TCP target"
+    );
+    assert_eq!(
+        check_healthcheck_csv(&render_healthcheck_csv(&targets)).unwrap(),
+        targets
+    );
 }

@@ -12,6 +12,7 @@
 //! `dv:deploy`, [`scan::validate_device`] reads every profile field, and
 //! [`scan::device_from_scan`] turns a found device into a [`Device`] for generation.
 
+pub mod config;
 pub mod deploy;
 pub mod device;
 pub mod error;
@@ -19,20 +20,23 @@ pub mod generate;
 pub mod healthcheck;
 pub mod profile;
 pub mod reference;
+pub mod reference_version;
 pub mod reload;
 pub mod rollout;
 pub mod scan;
 pub mod snapshot;
 pub mod telegraf_config;
 pub mod validate;
+pub mod verify;
 
+pub use config::{Autodeploy, AutodeployConfig};
 pub use deploy::{DeployOptions, DeployOutcome, Deployer, DeployerConfig};
 pub use device::{Device, DeviceProtocol, SnmpCredentialReference, SnmpSecurityLevel, SnmpVersion};
 pub use error::AutodeployError;
 pub use generate::{GenerateOptions, GeneratedFile, device_file_name, generate_device_file};
 pub use healthcheck::{HealthcheckKind, HealthcheckTarget, parse_healthcheck_csv};
 pub use profile::{Profile, ProfileCatalog};
-pub use reference::{OptionKind, TelegrafReference};
+pub use reference::{OptionKind, TelegrafReference, TelegrafVersion};
 pub use reload::{ReloadConfig, TelegrafReloader};
 pub use rollout::{deploy_and_reload, generate_deploy_set};
 pub use snapshot::{SnapshotManifest, SnapshotStore};

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::AutodeployError;
+pub use crate::reference_version::TelegrafVersion;
+use crate::reference_version::options_with_release;
 
 /// Environment variable naming the shared folder (the one holding `reference/`).
 pub const SHARED_DIRECTORY_VARIABLE: &str = "DETECTVIZ_SHARED_DIR";
@@ -56,6 +58,10 @@ pub struct TelegrafReference {
     common_input_options: BTreeSet<String>,
     common_output_options: BTreeSet<String>,
     sample_files: Vec<PathBuf>,
+    /// `(section, option)` → the first Telegraf release that has it, where the README says.
+    option_since: BTreeMap<(String, String), TelegrafVersion>,
+    /// The Telegraf version files are checked for; `None`: every documented option is fine.
+    installed_version: Option<TelegrafVersion>,
 }
 
 impl TelegrafReference {
@@ -68,7 +74,11 @@ impl TelegrafReference {
 
     /// Read `<shared>/reference/telegraf/README.md` and every `samples/*.conf`.
     pub fn load(shared_directory: &Path) -> Result<TelegrafReference, AutodeployError> {
-        let telegraf_directory = shared_directory.join("reference").join("telegraf");
+        TelegrafReference::load_from(&shared_directory.join("reference").join("telegraf"))
+    }
+
+    /// Read `<telegraf_directory>/README.md` and every `<telegraf_directory>/samples/*.conf`.
+    pub fn load_from(telegraf_directory: &Path) -> Result<TelegrafReference, AutodeployError> {
         let reference_error = |path: &Path, reason: String| AutodeployError::Reference {
             path: path.to_path_buf(),
             reason,
@@ -111,6 +121,29 @@ impl TelegrafReference {
         reference.learn_from_readme(&readme);
         reference.sample_files = sample_files;
         Ok(reference)
+    }
+
+    /// Check options against this Telegraf version from now on.
+    pub fn set_installed_version(&mut self, version: Option<TelegrafVersion>) {
+        self.installed_version = version;
+    }
+
+    pub fn installed_version(&self) -> Option<TelegrafVersion> {
+        self.installed_version
+    }
+
+    /// The release that introduced `option` of `section`, when the README names one.
+    pub fn option_since(&self, section: &str, option: &str) -> Option<TelegrafVersion> {
+        self.option_since
+            .get(&(section.to_string(), option.to_string()))
+            .copied()
+    }
+
+    /// The release `option` needs when it is newer than the installed version.
+    pub fn option_too_new(&self, section: &str, option: &str) -> Option<TelegrafVersion> {
+        let installed = self.installed_version?;
+        self.option_since(section, option)
+            .filter(|since| *since > installed)
     }
 
     pub fn sample_files(&self) -> &[PathBuf] {
@@ -287,6 +320,9 @@ impl TelegrafReference {
             for option in option_names_outside_parentheses(first_cell) {
                 self.record(plugin, &option, OptionKind::Unknown);
             }
+            for (option, since) in options_with_release(&cells) {
+                self.option_since.insert((plugin.clone(), option), since);
+            }
         }
     }
 }
@@ -322,7 +358,7 @@ fn backticked_tokens(text: &str) -> Vec<String> {
 }
 
 /// Backticked option names outside parentheses; `a/b` lists are split.
-fn option_names_outside_parentheses(text: &str) -> Vec<String> {
+pub(crate) fn option_names_outside_parentheses(text: &str) -> Vec<String> {
     let mut outside = String::new();
     let mut depth = 0usize;
     for character in text.chars() {

@@ -3,10 +3,12 @@
 //! deploy took when the reload fails. Checking that metrics then arrive at ingest belongs to
 //! the caller that can see ingest.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::deploy::{DeployOptions, DeployOutcome, Deployer};
 use crate::device::Device;
 use crate::error::AutodeployError;
-use crate::generate::{GenerateOptions, GeneratedFile, generate_device_file};
+use crate::generate::{GenerateOptions, GeneratedFile, device_file_name, generate_device_file};
 use crate::healthcheck::HealthcheckTarget;
 use crate::profile::ProfileCatalog;
 use crate::reload::TelegrafReloader;
@@ -58,4 +60,29 @@ pub fn deploy_and_reload(
         reload_error: reload_error.to_string(),
         after_rollback,
     })
+}
+
+/// The whole set for a deploy of some devices: the freshly generated files, plus every
+/// device file already in telegraf.d that was not regenerated (other devices stay as they
+/// are). Health-check files are always the generated ones: the target list is complete.
+pub fn merge_with_present_files(
+    generated: Vec<GeneratedFile>,
+    present_managed_files: &BTreeMap<String, Vec<u8>>,
+) -> Vec<GeneratedFile> {
+    let generated_names: BTreeSet<String> = generated
+        .iter()
+        .map(|file| file.file_name.clone())
+        .collect();
+    let device_prefix = device_file_name("");
+    let device_prefix = device_prefix.trim_end_matches(".conf");
+    let kept = present_managed_files
+        .iter()
+        .filter(|(name, _)| name.starts_with(device_prefix) && !generated_names.contains(*name))
+        .map(|(name, contents)| GeneratedFile {
+            file_name: name.clone(),
+            contents: String::from_utf8_lossy(contents).into_owned(),
+        });
+    let mut files: Vec<GeneratedFile> = generated.into_iter().chain(kept).collect();
+    files.sort_by(|left, right| left.file_name.cmp(&right.file_name));
+    files
 }

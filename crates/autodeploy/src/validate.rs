@@ -37,7 +37,7 @@ const REQUIRED_OPTIONS: &[(&str, &[&str])] = &[
 ];
 
 /// One problem found in one place.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldFinding {
     /// `inputs.snmp[0].table[0].field[1].oid`, or `(document)` for parse errors.
     pub path: String,
@@ -51,7 +51,7 @@ impl fmt::Display for FieldFinding {
 }
 
 /// The outcome of validating one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ValidationReport {
     pub file_name: String,
     /// Number of options checked and found fine.
@@ -197,6 +197,19 @@ fn check_table(
             report.findings.push(FieldFinding {
                 path: option_path,
                 message: format!("expected a {documented_kind:?} value, found {actual_kind:?}"),
+            });
+            continue;
+        }
+        if let Some(since) = reference.option_too_new(section, option) {
+            let installed = reference
+                .installed_version()
+                .map(|version| version.to_string())
+                .unwrap_or_default();
+            report.findings.push(FieldFinding {
+                path: option_path,
+                message: format!(
+                    "`{option}` needs Telegraf {since}; the configured version is {installed}"
+                ),
             });
             continue;
         }

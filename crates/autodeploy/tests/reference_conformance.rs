@@ -306,3 +306,45 @@ fn a_missing_reference_is_a_clear_error() {
         "{error}"
     );
 }
+
+#[test]
+fn options_newer_than_the_configured_telegraf_are_refused_and_generated_files_fit_1_32() {
+    let mut reference = common::load_reference();
+    for version in ["1.32.0", "1.24.0"] {
+        reference.set_installed_version(autodeploy::TelegrafVersion::parse(version));
+        for file in all_generated_files() {
+            let report = validate_telegraf_toml(&file.file_name, &file.contents, &reference);
+            assert!(
+                report.is_valid(),
+                "{version} {}: {}",
+                file.file_name,
+                report.summary()
+            );
+        }
+    }
+    let text = "[[inputs.snmp]]\nagents = [\"udp://127.0.0.1:161\"]\nstop_on_error = true\n\
+                [[inputs.http_response]]\nurls = [\"http://x\"]\ntoken = \"${TOKEN}\"\n";
+    reference.set_installed_version(autodeploy::TelegrafVersion::parse("1.32.0"));
+    let report = validate_telegraf_toml("new.conf", text, &reference);
+    let paths: Vec<&str> = report
+        .findings
+        .iter()
+        .map(|finding| finding.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "inputs.http_response[0].token",
+            "inputs.snmp[0].stop_on_error"
+        ],
+        "{}",
+        report.summary()
+    );
+    assert!(
+        report.summary().contains("needs Telegraf 1.37.0"),
+        "{}",
+        report.summary()
+    );
+    reference.set_installed_version(autodeploy::TelegrafVersion::parse("1.39.3"));
+    assert!(validate_telegraf_toml("new.conf", text, &reference).is_valid());
+}

@@ -46,6 +46,9 @@ pub struct Config {
     /// Scheduled reports and report defaults; absent means on-demand reports only.
     #[serde(skip_serializing)]
     pub reporter: Option<reporter::ReporterConfig>,
+    /// Telegraf deploys from scanned devices, snapshots, reload; off unless `enabled = true`.
+    #[serde(skip_serializing)]
+    pub autodeploy: autodeploy::AutodeployConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -317,6 +320,12 @@ impl Config {
             return Err(InvalidValue {
                 key: "reporter".into(),
                 message: error.to_string(),
+            });
+        }
+        if let Err(message) = self.autodeploy.validate() {
+            return Err(InvalidValue {
+                key: "autodeploy".into(),
+                message,
             });
         }
         let url = self.store.url.as_str();

@@ -23,7 +23,11 @@ pub struct RouteDoc {
     pub query: &'static [(&'static str, &'static str)],
 }
 
-const fn doc(method: &'static str, path: &'static str, summary: &'static str) -> RouteDoc {
+pub(crate) const fn doc(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+) -> RouteDoc {
     RouteDoc {
         method,
         path,
@@ -33,12 +37,12 @@ const fn doc(method: &'static str, path: &'static str, summary: &'static str) ->
     }
 }
 
-const fn with_json(mut route: RouteDoc, schema: fn() -> Value) -> RouteDoc {
+pub(crate) const fn with_json(mut route: RouteDoc, schema: fn() -> Value) -> RouteDoc {
     route.body = RequestBody::Json(schema);
     route
 }
 
-const fn with_query(
+pub(crate) const fn with_query(
     mut route: RouteDoc,
     query: &'static [(&'static str, &'static str)],
 ) -> RouteDoc {
@@ -51,7 +55,7 @@ const fn with_text(mut route: RouteDoc, media_type: &'static str) -> RouteDoc {
     route
 }
 
-fn object(properties: Value, required: &[&str]) -> Value {
+pub(crate) fn object(properties: Value, required: &[&str]) -> Value {
     json!({
         "type": "object",
         "properties": properties,
@@ -450,4 +454,7 @@ pub fn catalog() -> Vec<RouteDoc> {
             "Console: language and time zone",
         ),
     ]
+    .into_iter()
+    .chain(super::openapi_catalog_deploy::catalog())
+    .collect()
 }

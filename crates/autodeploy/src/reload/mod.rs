@@ -35,6 +35,13 @@ pub enum ReloadConfig {
     None(NoReloadConfig),
 }
 
+impl Default for ReloadConfig {
+    /// Telegraf with `--watch-config`: nothing to do.
+    fn default() -> Self {
+        ReloadConfig::None(NoReloadConfig::default())
+    }
+}
+
 impl ReloadConfig {
     /// Check the configuration and build the plugin.
     pub fn build(&self) -> Result<Box<dyn TelegrafReloader>, AutodeployError> {

@@ -200,3 +200,212 @@ impl ModbusDevice {
         ModbusDevice { port, child }
     }
 }
+
+/// A stand-in for Telegraf that records every SIGHUP it receives as a line in a file; it
+/// writes its pid file only after installing the trap. Killed when dropped.
+pub struct HupRecorder {
+    pub pid_file: PathBuf,
+    record_file: PathBuf,
+    child: Child,
+    _directory: tempfile::TempDir,
+}
+
+impl Drop for HupRecorder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl HupRecorder {
+    pub fn start() -> HupRecorder {
+        let directory = tempfile::tempdir().unwrap();
+        let pid_file = directory.path().join("telegraf.pid");
+        let record_file = directory.path().join("hups");
+        let script = r#"trap 'echo hup >> "$1"' HUP; echo $$ > "$2.partial"; mv "$2.partial" "$2"; while :; do sleep 0.05; done"#;
+        let child = die_with_parent(&mut Command::new("sh"))
+            .arg("-c")
+            .arg(script)
+            .arg("stand-in")
+            .arg(&record_file)
+            .arg(&pid_file)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("the SIGHUP stand-in starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !pid_file.exists() {
+            assert!(Instant::now() < deadline, "the stand-in wrote no pid file");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        HupRecorder {
+            pid_file,
+            record_file,
+            child,
+            _directory: directory,
+        }
+    }
+
+    /// SIGHUPs received so far.
+    pub fn hups(&self) -> usize {
+        std::fs::read_to_string(&self.record_file)
+            .map(|text| text.lines().count())
+            .unwrap_or(0)
+    }
+
+    /// Waits (with a hang guard) until `count` SIGHUPs were recorded.
+    pub fn wait_for_hups(&self, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.hups() < count {
+            assert!(
+                Instant::now() < deadline,
+                "the stand-in recorded {} SIGHUP(s), expected {count}",
+                self.hups()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The community the simulated subnet answers to (the name of its data file).
+pub const SIMULATED_COMMUNITY: &str = "dv-sim";
+
+/// The recording every simulated agent serves: a Net-SNMP host (sysObjectID under
+/// .1.3.6.1.4.1.8072) with two interfaces and the UCD load and memory objects the
+/// `net-snmp` profile reads, in OID order.
+const SIMULATED_RECORDING: &str = "\
+1.3.6.1.2.1.1.1.0|4|Linux sim 6.1.0 x86_64 (snmpsim)
+1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.8072.3.2.10
+1.3.6.1.2.1.1.3.0|67|4242424
+1.3.6.1.2.1.1.4.0|4|ops@example.invalid
+1.3.6.1.2.1.1.5.0|4|sim-host
+1.3.6.1.2.1.1.6.0|4|simulated rack
+1.3.6.1.2.1.2.1.0|2|2
+1.3.6.1.2.1.2.2.1.1.1|2|1
+1.3.6.1.2.1.2.2.1.1.2|2|2
+1.3.6.1.2.1.2.2.1.2.1|4|lo
+1.3.6.1.2.1.2.2.1.2.2|4|eth0
+1.3.6.1.2.1.2.2.1.3.1|2|24
+1.3.6.1.2.1.2.2.1.3.2|2|6
+1.3.6.1.2.1.2.2.1.8.1|2|1
+1.3.6.1.2.1.2.2.1.8.2|2|1
+1.3.6.1.2.1.31.1.1.1.6.1|70|1000
+1.3.6.1.2.1.31.1.1.1.6.2|70|987654321
+1.3.6.1.2.1.31.1.1.1.10.1|70|1000
+1.3.6.1.2.1.31.1.1.1.10.2|70|123456789
+1.3.6.1.4.1.2021.4.5.0|2|8000000
+1.3.6.1.4.1.2021.4.6.0|2|4000000
+1.3.6.1.4.1.2021.10.1.5.1|2|12
+1.3.6.1.4.1.2021.10.1.5.2|2|9
+";
+
+/// PyPI `snmpsim` (tests/peers/requirements.txt) serving one SNMP agent per address, all on
+/// one spare UDP port, from one process: a simulated subnet. Killed when dropped.
+pub struct SimulatedSubnet {
+    pub port: u16,
+    pub addresses: Vec<std::net::Ipv4Addr>,
+    child: Child,
+    directory: tempfile::TempDir,
+}
+
+impl Drop for SimulatedSubnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SimulatedSubnet {
+    /// Starts agents on `addresses` and waits until every one answers.
+    pub async fn start(addresses: Vec<std::net::Ipv4Addr>) -> SimulatedSubnet {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let responder = manifest.join("../../.venv/bin/snmpsim-command-responder");
+        assert!(
+            responder.exists(),
+            "{} is required: pip install -r crates/autodeploy/tests/peers/requirements.txt",
+            responder.display()
+        );
+        let port = spare_udp_port();
+        let directory = tempfile::tempdir().unwrap();
+        let data = directory.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(
+            data.join(format!("{SIMULATED_COMMUNITY}.snmprec")),
+            SIMULATED_RECORDING,
+        )
+        .unwrap();
+        let log = std::fs::File::create(directory.path().join("snmpsim.log")).unwrap();
+        let mut command = Command::new(responder);
+        command
+            .arg(format!("--data-dir={}", data.display()))
+            .arg(format!(
+                "--cache-dir={}",
+                directory.path().join("cache").display()
+            ))
+            .args(
+                addresses
+                    .iter()
+                    .map(|address| format!("--agent-udpv4-endpoint={address}:{port}")),
+            );
+        // As root snmpsim insists on dropping privileges; stay root so it can read the venv.
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            command.args(["--process-user=root", "--process-group=root"]);
+        }
+        let child = die_with_parent(&mut command)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("snmpsim starts");
+        let subnet = SimulatedSubnet {
+            port,
+            addresses,
+            child,
+            directory,
+        };
+        subnet.wait_until_answering().await;
+        subnet
+    }
+
+    /// The credential set the agents answer to.
+    pub fn credential() -> autodeploy::scan::SnmpCredential {
+        let mut credential = autodeploy::scan::SnmpCredential::community(
+            autodeploy::SnmpVersion::V2c,
+            SIMULATED_COMMUNITY,
+        );
+        credential.name = "sim-v2c".to_string();
+        credential
+    }
+
+    async fn wait_until_answering(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let settings = autodeploy::scan::SnmpScanSettings {
+            port: self.port,
+            credentials: vec![SimulatedSubnet::credential()],
+            timeout_ms: 300,
+            retries: 0,
+            ..Default::default()
+        };
+        for address in &self.addresses {
+            loop {
+                let result = autodeploy::scan::snmp_probe::probe_snmp_host(
+                    std::net::IpAddr::V4(*address),
+                    &settings,
+                )
+                .await;
+                if result.status == autodeploy::scan::ProbeStatus::Found {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "snmpsim agent {address}:{} did not answer within 60 s: {}\n{}",
+                    self.port,
+                    result.detail,
+                    std::fs::read_to_string(self.directory.path().join("snmpsim.log"))
+                        .unwrap_or_default()
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}
