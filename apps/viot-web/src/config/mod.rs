@@ -46,6 +46,9 @@ pub struct Config {
     /// Scheduled reports and report defaults; absent means on-demand reports only.
     #[serde(skip_serializing)]
     pub reporter: Option<reporter::ReporterConfig>,
+    /// The roots the console's file and CSV editors may read and write.
+    #[serde(skip_serializing)]
+    pub files: crate::files::FilesConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -317,6 +320,12 @@ impl Config {
             return Err(InvalidValue {
                 key: "reporter".into(),
                 message: error.to_string(),
+            });
+        }
+        if let Err(message) = self.files.validate() {
+            return Err(InvalidValue {
+                key: "files".into(),
+                message,
             });
         }
         let url = self.store.url.as_str();

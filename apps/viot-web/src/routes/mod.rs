@@ -10,6 +10,7 @@ pub mod console;
 pub mod console_live;
 pub mod contacts;
 pub mod devices;
+pub mod files;
 pub mod health;
 pub mod ingest;
 pub mod metrics;
@@ -43,6 +44,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = devices::add_routes(book);
     let book = analyzer::add_routes(book);
     let book = reports::add_routes(book);
+    let book = files::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     let book = secrets::add_routes(book);
