@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod console;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod http_metrics;
 pub mod ingest_pipeline;

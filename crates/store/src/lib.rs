@@ -27,6 +27,7 @@ pub mod contacts;
 pub mod database_url;
 pub mod devices;
 pub mod error;
+pub mod file_snapshots;
 pub mod notifications;
 pub mod report_queries;
 pub mod reports;
@@ -58,6 +59,7 @@ pub use contacts::{ContactRecord, Contacts, NewContact};
 pub use database_url::{Backend, redact_url};
 pub use devices::{DeviceObservation, DeviceRecord, Devices, SeenOutcome};
 pub use error::StoreError;
+pub use file_snapshots::{FileSnapshot, FileSnapshots};
 pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
     Notifications,

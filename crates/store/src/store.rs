@@ -229,6 +229,10 @@ impl Store {
         crate::Secrets::new(self)
     }
 
+    pub fn file_snapshots(&self) -> crate::FileSnapshots<'_> {
+        crate::FileSnapshots::new(self)
+    }
+
     pub fn reports(&self) -> crate::Reports<'_> {
         crate::Reports::new(self)
     }

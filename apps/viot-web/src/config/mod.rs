@@ -49,6 +49,9 @@ pub struct Config {
     /// Telegraf deploys from scanned devices, snapshots, reload; off unless `enabled = true`.
     #[serde(skip_serializing)]
     pub autodeploy: autodeploy::AutodeployConfig,
+    /// The roots the console's file and CSV editors may read and write.
+    #[serde(skip_serializing)]
+    pub files: crate::files::FilesConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -325,6 +328,12 @@ impl Config {
         if let Err(message) = self.autodeploy.validate() {
             return Err(InvalidValue {
                 key: "autodeploy".into(),
+                message,
+            });
+        }
+        if let Err(message) = self.files.validate() {
+            return Err(InvalidValue {
+                key: "files".into(),
                 message,
             });
         }

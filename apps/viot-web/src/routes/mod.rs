@@ -12,6 +12,7 @@ pub mod console_live;
 pub mod contacts;
 pub mod deploy;
 pub mod devices;
+pub mod files;
 pub mod health;
 pub mod healthcheck_targets;
 pub mod ingest;
@@ -52,6 +53,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = healthcheck_targets::add_routes(book);
     let book = analyzer::add_routes(book);
     let book = reports::add_routes(book);
+    let book = files::add_routes(book);
     let book = users::add_routes(book);
     let book = tokens::add_routes(book);
     let book = secrets::add_routes(book);

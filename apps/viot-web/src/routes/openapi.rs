@@ -105,13 +105,14 @@ fn request_body(body: &RequestBody) -> Option<Value> {
     }
 }
 
-/// `{id}` of users and tokens is a number; every other path parameter is text.
+/// `{id}` of users and tokens and `{version}` are numbers; every other path parameter is text.
 fn path_parameters(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
-            let numeric =
-                name == "id" && (path.starts_with("/api/users") || path.starts_with("/api/tokens"));
+            let numeric = (name == "id"
+                && (path.starts_with("/api/users") || path.starts_with("/api/tokens")))
+                || name == "version";
             let schema = if numeric {
                 json!({"type": "integer"})
             } else {

@@ -173,6 +173,21 @@ fn telegraf_metrics() -> Value {
     json!({"type": "object", "description": "Telegraf JSON output: one metric or {\"metrics\": [...]}"})
 }
 
+fn file_content() -> Value {
+    object(json!({"content": {"type": "string"}}), &["content"])
+}
+
+fn save_file() -> Value {
+    object(
+        json!({
+            "content": {"type": "string"},
+            "message": {"type": "string"},
+            "base_hash": {"type": ["string", "null"]},
+        }),
+        &["content"],
+    )
+}
+
 fn set_secret() -> Value {
     object(
         json!({"value": {"type": "string", "minLength": 1}}),
@@ -436,6 +451,51 @@ pub fn catalog() -> Vec<RouteDoc> {
             "GET",
             "/api/reports/{id}/{format}",
             "Download a report (html, csv, pdf)",
+        ),
+        doc("GET", "/api/files", "Editable file roots and their files"),
+        doc(
+            "GET",
+            "/api/files/{root}/{path}",
+            "One editable file (path with its slashes encoded)",
+        ),
+        with_json(
+            doc(
+                "PUT",
+                "/api/files/{root}/{path}",
+                "Validate and save a file with a snapshot (422 with the errors)",
+            ),
+            save_file,
+        ),
+        with_json(
+            doc(
+                "POST",
+                "/api/files/{root}/{path}/validate",
+                "Check a file's new content: errors with line and column",
+            ),
+            file_content,
+        ),
+        with_json(
+            doc(
+                "POST",
+                "/api/files/{root}/{path}/diff",
+                "Unified diff of new content against the saved file",
+            ),
+            file_content,
+        ),
+        doc(
+            "GET",
+            "/api/files/{root}/{path}/snapshots",
+            "Saved versions of a file",
+        ),
+        doc(
+            "GET",
+            "/api/files/{root}/{path}/snapshots/{version}",
+            "One saved version of a file, with its content",
+        ),
+        doc(
+            "POST",
+            "/api/files/{root}/{path}/snapshots/{version}/restore",
+            "Write a saved version back (as a new version)",
         ),
         doc("GET", "/", "Console: home or sign-in page"),
         doc("GET", "/login", "Console: sign-in page"),

@@ -1,6 +1,7 @@
 //! Shared helpers for viot-web's integration tests.
 #![allow(dead_code)]
 
+pub mod file_roots;
 pub mod served;
 
 use std::time::Instant;
