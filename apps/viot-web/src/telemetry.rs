@@ -36,7 +36,8 @@ impl LogLevelControl {
     }
 }
 
-/// Installs the global subscriber. Logs go to stderr so command output stays on stdout.
+/// Installs the global subscriber. Logs go to stderr so command output stays on stdout, and
+/// to the in-memory ring the console's log viewer reads (`log_ring`).
 pub fn init_logging(config: &LogConfig) -> LogLevelControl {
     let filter = EnvFilter::try_new(&config.level).unwrap_or_else(|_| EnvFilter::new("info"));
     let (filter_layer, handle) = reload::Layer::new(filter);
@@ -57,6 +58,7 @@ pub fn init_logging(config: &LogConfig) -> LogLevelControl {
         .with(filter_layer)
         .with(json_layer)
         .with(text_layer)
+        .with(crate::log_ring::LogRingLayer)
         .try_init();
     LogLevelControl {
         handle: installed.is_ok().then_some(handle),

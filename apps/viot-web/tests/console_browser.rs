@@ -2,6 +2,10 @@
 //! (`web/tests/console.test.mjs`) against this app served on a spare port. Logs in, sees an
 //! alert written as line protocol arrive live, acknowledges it, gets a validation error in the
 //! rule table, switches language both ways; screenshots go to target/console-screenshots.
+//! Operations pages (`web/tests/console-operations.mjs`): the task runner streams a script's
+//! output live and cancels a run, a network scan fills its progress bar, the device grid
+//! colours devices by state and opens one with its chart, alerts and Telegraf file, and the
+//! log viewer filters Detectviz's own logs and follows new ones.
 
 mod support;
 
@@ -21,11 +25,19 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         "the console's npm packages are missing: run scripts/install-test-deps.sh"
     );
     let directory = tempfile::tempdir().unwrap();
+    let operations = OperationsFixture::create(directory.path());
     let config_text = format!(
-        "[console]\nweb_dir = \"{web}\"\npages_file = \"{pages}\"\ngrafana_url = \"http://grafana.example:3000/d/plant\"\n",
+        "[console]\nweb_dir = \"{web}\"\npages_file = \"{pages}\"\ngrafana_url = \"http://grafana.example:3000/d/plant\"\ntelegraf_directory = \"{telegraf}\"\n{automation}",
         web = root.join("web").display(),
         pages = root.join("conf/pages.yaml").display(),
+        telegraf = operations.telegraf_directory.display(),
+        automation = operations.automation_config,
     );
+    // The log viewer reads the ring the subscriber fills, as in `detectviz serve`.
+    viot_web::telemetry::init_logging(&viot_web::config::LogConfig {
+        level: "info".into(),
+        ..Default::default()
+    });
     let config = viot_web::config::load_config_text("console.conf", &config_text, &[]).unwrap();
     let state = support::test_state(directory.path(), config).await;
     let password = "correct horse battery staple";
@@ -41,6 +53,7 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         })
         .await
         .unwrap();
+    operations.add_devices(&state.store).await;
     let write_token = support::token_for(&state.store, "telegraf", &["write"]).await;
     let admin_token = support::token_for(&state.store, "setup", &["admin"]).await;
 
@@ -81,6 +94,7 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         .env("DV_PASSWORD", password)
         .env("DV_WRITE_TOKEN", &write_token)
         .env("DV_SCREENSHOTS", &screenshots)
+        .env("DV_RELEASE_FILE", &operations.release_file)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(240), browser_test)
@@ -95,4 +109,100 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         "browser test failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
     );
     assert!(stdout.contains("console browser test: ok"), "{stdout}");
+}
+
+/// What the operations pages need: scripts for the task runner, a telegraf.d with one
+/// deployed device file, and devices in the store.
+struct OperationsFixture {
+    telegraf_directory: PathBuf,
+    release_file: PathBuf,
+    automation_config: String,
+}
+
+impl OperationsFixture {
+    fn create(directory: &std::path::Path) -> OperationsFixture {
+        use std::os::unix::fs::PermissionsExt;
+        let scripts = directory.join("scripts");
+        let telegraf_directory = directory.join("telegraf.d");
+        std::fs::create_dir_all(&scripts).unwrap();
+        std::fs::create_dir_all(&telegraf_directory).unwrap();
+        let release_file = directory.join("release");
+        // Prints a line, then waits until the browser test creates the release file: the
+        // first line can only be on screen because it was streamed while the run went on.
+        let report = format!(
+            "#!/bin/sh\necho \"started for $DV_PARAM_LINE\"\nwhile [ ! -f {release} ]; do sleep 0.1; done\necho \"finished: $1\"\n",
+            release = release_file.display()
+        );
+        for (name, text) in [
+            ("report.sh", report.as_str()),
+            (
+                "hang.sh",
+                "#!/bin/sh\necho waiting to be cancelled\nsleep 300\n",
+            ),
+        ] {
+            let path = scripts.join(name);
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::write(
+            telegraf_directory.join(autodeploy::device_file_name("pump-7")),
+            "# Written by Detectviz\n[[inputs.modbus]]\n  name = \"pump-7\"\n  controller = \"tcp://10.0.0.7:502\"\n",
+        )
+        .unwrap();
+        let automation_config = format!(
+            r#"[automation]
+enabled = true
+[[automation.rules]]
+id = "report"
+name = "Report a line"
+parameters = {{ line = "{{{{labels.line}}}}" }}
+trigger = {{ matchers = [{{ name = "alertname", op = "=", value = "Never" }}] }}
+action = {{ type = "shell", name = "report", scripts_dir = "{scripts}", script = "report.sh", args = ["{{{{parameters.line}}}}"] }}
+
+[[automation.rules]]
+id = "hang"
+name = "Wait to be cancelled"
+trigger = {{ matchers = [{{ name = "alertname", op = "=", value = "Never" }}] }}
+action = {{ type = "shell", name = "hang", scripts_dir = "{scripts}", script = "hang.sh" }}
+timeout_s = 600
+"#,
+            scripts = scripts.display()
+        );
+        OperationsFixture {
+            telegraf_directory,
+            release_file,
+            automation_config,
+        }
+    }
+
+    /// pump-7 (alerting once the browser test writes a hot value), plc-2 (up) and
+    /// switch-9 (missed by the last scan: down).
+    async fn add_devices(&self, store: &store::Store) {
+        for (id, address, name) in [
+            ("pump-7", "10.0.0.7", "pump-7"),
+            ("plc-2", "10.0.0.2", "plc-2"),
+            ("switch-9", "10.0.0.9", "switch-9"),
+        ] {
+            store
+                .devices()
+                .record_seen(&store::DeviceObservation {
+                    id: id.into(),
+                    protocol: if id == "switch-9" { "snmp" } else { "modbus" }.into(),
+                    address: address.into(),
+                    port: if id == "switch-9" { 161 } else { 502 },
+                    name: name.into(),
+                    sys_object_id: String::new(),
+                    inventory: "{}".into(),
+                    fingerprint: format!("{id}-1"),
+                    scan_id: "fixture".into(),
+                })
+                .await
+                .unwrap();
+        }
+        store
+            .devices()
+            .record_missed("switch-9", "fixture-2", 1)
+            .await
+            .unwrap();
+    }
 }

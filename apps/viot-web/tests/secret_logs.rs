@@ -1,6 +1,6 @@
 //! The binary as an operator runs it, with debug logs captured: a run that logs in with a
 //! password, creates and uses API tokens and stores secrets leaves none of those values in
-//! the logs; and `serve` refuses to start when secrets are stored but no key is given.
+//! the logs, neither on stderr nor in the console's log viewer (`/api/console/logs`); and `serve` refuses to start when secrets are stored but no key is given.
 
 mod support;
 
@@ -106,6 +106,18 @@ async fn secrets_stay_out_of_the_logs_and_serve_refuses_to_start_without_their_k
         .unwrap();
     assert_eq!(logout.status(), 204);
 
+    let viewer_logs = client
+        .get(format!("{base}/api/console/logs?limit=2000"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(viewer_logs.status(), 200);
+    let viewer_logs = viewer_logs.text().await.unwrap();
+    assert!(
+        viewer_logs.contains("secret stored") && viewer_logs.contains("\"level\":\"debug\""),
+        "the log viewer holds the debug log of the run:\n{viewer_logs}"
+    );
     let logs = server.stop();
     assert!(
         logs.contains("secret stored") && logs.contains("\"level\":\"DEBUG\""),
@@ -125,6 +137,10 @@ async fn secrets_stay_out_of_the_logs_and_serve_refuses_to_start_without_their_k
         assert!(
             !logs.contains(value),
             "the {what} appears in the logs:\n{logs}"
+        );
+        assert!(
+            !viewer_logs.contains(value),
+            "the {what} appears in the log viewer:\n{viewer_logs}"
         );
     }
 

@@ -8,9 +8,12 @@
 //! The HTTP handlers live in `routes/console.rs`; this module renders.
 
 pub mod data;
+pub mod devices;
 pub mod i18n;
+pub mod log_view;
 pub mod pages;
 pub mod render;
+pub mod task_runner;
 pub mod template_cache;
 
 use std::path::PathBuf;
@@ -31,6 +34,9 @@ pub struct ConsoleConfig {
     pub default_time_zone: String,
     /// Base URL of a Grafana dashboard the alert detail links to; empty hides the link.
     pub grafana_url: String,
+    /// Telegraf's `telegraf.d`, where a device's deployed file is read for its console page;
+    /// empty hides it.
+    pub telegraf_directory: PathBuf,
 }
 
 impl Default for ConsoleConfig {
@@ -41,6 +47,7 @@ impl Default for ConsoleConfig {
             default_language: "zh-TW".into(),
             default_time_zone: "Asia/Taipei".into(),
             grafana_url: String::new(),
+            telegraf_directory: PathBuf::new(),
         }
     }
 }

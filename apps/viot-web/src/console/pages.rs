@@ -188,11 +188,18 @@ mod tests {
                 .map(|page| page["name"].as_str().unwrap().to_string())
                 .collect()
         };
-        assert_eq!(names(UserRole::Viewer), ["home", "record-status"]);
         assert_eq!(
-            names(UserRole::Admin),
-            ["home", "record-status", "table-config"]
+            names(UserRole::Viewer),
+            ["home", "grid-status", "record-status"]
         );
+        let operator = names(UserRole::Operator);
+        assert!(
+            operator.contains(&"task-runner".to_string())
+                && operator.contains(&"log-viewer".to_string())
+        );
+        assert!(!operator.contains(&"table-config".to_string()));
+        let admin = names(UserRole::Admin);
+        assert!(admin.contains(&"table-config".to_string()) && admin.len() > operator.len());
         assert_eq!(list.sidebar(UserRole::Viewer, "zh-TW")[0]["title"], "監控");
     }
 

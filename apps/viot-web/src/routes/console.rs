@@ -15,6 +15,7 @@ use crate::console::i18n::parse_time_zone;
 use crate::console::pages::{PageList, PageSpec};
 use crate::console::render::{Viewer, render};
 use crate::console::{ConsoleConfig, ConsoleError, LANGUAGES};
+use crate::console::{devices, log_view, task_runner};
 use crate::error::AppError;
 use crate::routes::book::RouteBook;
 use crate::state::AppState;
@@ -115,13 +116,20 @@ async fn page(
         )));
     }
     let spec = PageSpec::load(&config.web_dir, &name)?;
-    let filters: AlertTableQuery = parse_query(raw_query.as_deref())?;
+    // Alert filters belong to the alert pages; other pages read their own parameters.
+    let filters: AlertTableQuery = match spec.data_source.as_str() {
+        "summary" | "alerts" => parse_query(raw_query.as_deref())?,
+        _ => AlertTableQuery::default(),
+    };
     let page_data = match spec.data_source.as_str() {
         "summary" => json!({
             "counts": data::alert_counts(&state).await?,
             "latest": data::alerts(&state, &AlertTableQuery { limit: Some(10), ..Default::default() }).await?,
         }),
         "alerts" => json!({"alerts": data::alerts(&state, &filters).await?}),
+        "tasks" => task_runner::page_data(&state).await?,
+        "devices" => devices::page_data(&state, &parse_query(raw_query.as_deref())?).await?,
+        "logs" => log_view::page_data(&state, &parse_query(raw_query.as_deref())?).await?,
         _ => json!({}),
     };
     let context = json!({
@@ -166,6 +174,9 @@ struct ComponentQuery {
     search: Option<String>,
     #[serde(default)]
     actor: Option<String>,
+    /// A scan id (`scan-progress`) or device id (`device-detail`).
+    #[serde(default)]
+    id: Option<String>,
 }
 
 /// A fragment: `web/components/<name>.html` with the data it names.
@@ -196,6 +207,23 @@ async fn component(
             data::alert_detail(&state, &fingerprint).await?
         }
         "audit-rows" => json!({"entries": data::audit(&state, query.actor.clone(), 200).await?}),
+        "log-rows" | "run-outputs" if principal.role < Some(UserRole::Operator) => {
+            return Err(AppError::forbidden(format!(
+                "{name} needs the operator role"
+            )));
+        }
+        "log-rows" => json!({"entries": log_view::entries(&parse_query(raw_query.as_deref())?)?}),
+        "run-outputs" => json!({"runs": log_view::run_outputs(&state).await?}),
+        "device-grid" => json!({"grid": devices::grid(&state).await?}),
+        "task-runs" => json!({"runs": task_runner::recent_runs(&state).await?}),
+        "scan-rows" => json!({"scans": task_runner::recent_scans(&state).await?}),
+        "scan-progress" => {
+            let scan_id = query
+                .id
+                .clone()
+                .ok_or_else(|| AppError::bad_request("scan-progress needs ?id="))?;
+            json!({"scan": task_runner::scan(&state, &scan_id).await?})
+        }
         _ => {
             return Err(AppError::not_found(format!(
                 "no console component named {name:?}"

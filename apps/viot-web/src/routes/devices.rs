@@ -53,11 +53,25 @@ pub struct ScanView {
     pub detail: String,
     pub started_at_ms: i64,
     pub finished_at_ms: Option<i64>,
+    /// Hosts probed so far (all of them once the scan ended).
+    pub hosts_done: u64,
+    /// Devices found so far (while running; afterwards `hosts_answered` tells).
+    pub devices_found: u64,
 }
 
 impl From<store::ScanRecord> for ScanView {
     fn from(record: store::ScanRecord) -> ScanView {
+        let progress = crate::scan_progress::current(&record.id);
+        let (hosts_done, devices_found) = match (&progress, record.status.as_str()) {
+            (Some(progress), "running") => {
+                (progress.hosts_done as u64, progress.devices_found as u64)
+            }
+            (None, "running") => (0, 0),
+            _ => (record.hosts_total, record.hosts_answered),
+        };
         ScanView {
+            hosts_done,
+            devices_found,
             id: record.id,
             requested_by: record.requested_by,
             targets: record.targets,
@@ -144,6 +158,15 @@ async fn start_scan(
         .map_err(|error| AppError::unavailable(error.to_string()))?;
     let background_state = state.clone();
     let background_id = scan_id.clone();
+    let (progress_sender, mut progress_receiver) =
+        tokio::sync::mpsc::unbounded_channel::<autodeploy::scan::ScanProgress>();
+    let progress_id = scan_id.clone();
+    tokio::spawn(async move {
+        while let Some(progress) = progress_receiver.recv().await {
+            crate::scan_progress::record(&progress_id, progress);
+        }
+        crate::scan_progress::forget(&progress_id);
+    });
     tokio::spawn(async move {
         let recorder = ScanRecorder {
             store: &background_state.store,
@@ -155,7 +178,7 @@ async fn start_scan(
             &background_id,
             &request.targets,
             &request.settings,
-            None,
+            Some(progress_sender),
         )
         .await;
         if let Err(error) = outcome {

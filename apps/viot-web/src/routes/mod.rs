@@ -9,6 +9,7 @@ pub mod automation_rules;
 pub mod book;
 pub mod console;
 pub mod console_live;
+pub mod console_logs;
 pub mod contacts;
 pub mod deploy;
 pub mod devices;
@@ -60,5 +61,6 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = openapi::add_routes(book);
     let book = console::add_routes(book);
     let book = console_live::add_routes(book);
+    let book = console_logs::add_routes(book);
     audit::add_routes(book)
 }

@@ -508,6 +508,24 @@ pub fn catalog() -> Vec<RouteDoc> {
             "Console: live alert changes (SSE)",
         ),
         doc("GET", "/api/console/alerts", "Console: a page of alerts"),
+        with_query(
+            doc(
+                "GET",
+                "/api/console/logs",
+                "Console: recent Detectviz log entries (operator)",
+            ),
+            &[
+                ("level", "string"),
+                ("module", "string"),
+                ("search", "string"),
+                ("limit", "integer"),
+            ],
+        ),
+        doc(
+            "GET",
+            "/console/logs/events",
+            "Console: new log entries as they are written (SSE, operator)",
+        ),
         doc(
             "POST",
             "/console/preferences",
