@@ -26,6 +26,7 @@ pub mod database_url;
 pub mod devices;
 pub mod error;
 pub mod notifications;
+pub mod oidc;
 pub mod report_queries;
 pub mod reports;
 pub mod scans;
@@ -58,6 +59,7 @@ pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
     Notifications,
 };
+pub use oidc::{Oidc, OidcSession, SealedRefreshToken};
 pub use report_queries::{
     ReportAcknowledgement, ReportAlertEvent, ReportNotificationCount, ReportQueries,
 };

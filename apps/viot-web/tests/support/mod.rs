@@ -1,6 +1,7 @@
 //! Shared helpers for viot-web's integration tests.
 #![allow(dead_code)]
 
+pub mod oidc_peer;
 pub mod served;
 
 use std::time::Instant;
@@ -58,6 +59,7 @@ pub async fn test_state(directory: &std::path::Path, mut config: Config) -> AppS
         alerts,
         tasks,
         analyzer: None,
+        oidc: Default::default(),
     }
 }
 
