@@ -412,3 +412,63 @@ async fn a_rotated_signing_key_is_fetched_once_and_unknown_keys_are_rate_limited
         "unknown_signing_key"
     );
 }
+
+#[tokio::test]
+async fn a_refresh_the_provider_refuses_ends_the_local_session() {
+    let (running, peer) = start(3600, |_| {}).await;
+    let base = running.base_url.clone();
+    let mut browser = Browser::default();
+    sign_in(&running, &mut browser, "vera").await;
+    let session_hash = viot_web::auth::secrets::digest(&browser.cookies["dv_session"]);
+    let oidc = running.state.store.oidc();
+    let stored = oidc.find_session(&session_hash).await.unwrap().unwrap();
+
+    // The provider's session ends behind Detectviz's back (its grant and refresh token go).
+    let end_session = format!(
+        "{}/session/end?id_token_hint={}&client_id={CLIENT_ID}",
+        peer.issuer, stored.id_token
+    );
+    let confirm_page = browser.get(&end_session).await.text().await.unwrap();
+    let action = absolute(&end_session, &form_action(&confirm_page).unwrap());
+    let xsrf = hidden_input(&confirm_page, "xsrf").unwrap();
+    let confirmed = browser
+        .post_form(&action, &[("xsrf", xsrf.as_str()), ("logout", "yes")])
+        .await;
+    assert!(confirmed.status().is_redirection() || confirmed.status().is_success());
+
+    // Still fresh: the session goes on without asking the provider.
+    let me = format!("{base}/api/auth/me");
+    assert_eq!(browser.call(Method::GET, &me, "").await.status(), 200);
+    // Once the access token is due, the refresh is refused and the session ends.
+    let past_ms = chrono::Utc::now().timestamp_millis() - 1_000;
+    oidc.update_tokens(
+        &session_hash,
+        &stored.id_token,
+        &stored.refresh_token,
+        past_ms,
+    )
+    .await
+    .unwrap();
+    assert_eq!(browser.call(Method::GET, &me, "").await.status(), 401);
+    assert!(
+        running
+            .state
+            .store
+            .sessions()
+            .find_valid(&session_hash, 0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let query = store::AuditQuery {
+        action: Some("oidc refresh".into()),
+        ..Default::default()
+    };
+    let entries = running.state.store.audit_log().query(&query).await.unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(
+        (entries[0].actor.as_str(), entries[0].result.as_str()),
+        ("vera", "session ended")
+    );
+    assert_eq!(entries[0].detail["reason"], "provider_refused");
+}
