@@ -1,12 +1,15 @@
 //! The console in a real browser: Debian's chromium driven by playwright-core
 //! (`web/tests/console.test.mjs`) against this app served on a spare port. Logs in, sees an
 //! alert written as line protocol arrive live, acknowledges it, gets a validation error in the
-//! rule table, switches language both ways; screenshots go to target/console-screenshots.
+//! rule table, switches language both ways, signs in and out through a real OpenID provider
+//! (npm `oidc-provider`); screenshots go to target/console-screenshots.
 
 mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
+
+use support::oidc_peer::{CLIENT_ID, CLIENT_SECRET, OidcPeer};
 
 fn repository_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -21,10 +24,21 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         "the console's npm packages are missing: run scripts/install-test-deps.sh"
     );
     let directory = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let base_url = format!("http://{address}");
+    // A real OpenID provider, for the "Sign in with Keycloak" step.
+    let provider = OidcPeer::start(&base_url, 3600);
+    let key_file = directory.path().join("secret.key");
+    std::fs::write(&key_file, "cd".repeat(32)).unwrap();
     let config_text = format!(
-        "[console]\nweb_dir = \"{web}\"\npages_file = \"{pages}\"\ngrafana_url = \"http://grafana.example:3000/d/plant\"\n",
+        "[console]\nweb_dir = \"{web}\"\npages_file = \"{pages}\"\ngrafana_url = \"http://grafana.example:3000/d/plant\"\n\
+         [secrets]\nkey_file = \"{key}\"\n\
+         [auth.oidc]\nenabled = true\nissuer_url = \"{issuer}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret = \"{CLIENT_SECRET}\"\npublic_url = \"{base_url}\"\n",
         web = root.join("web").display(),
         pages = root.join("conf/pages.yaml").display(),
+        key = key_file.display(),
+        issuer = provider.issuer,
     );
     let config = viot_web::config::load_config_text("console.conf", &config_text, &[]).unwrap();
     let state = support::test_state(directory.path(), config).await;
@@ -44,8 +58,6 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
     let write_token = support::token_for(&state.store, "telegraf", &["write"]).await;
     let admin_token = support::token_for(&state.store, "setup", &["admin"]).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let app = viot_web::app(state.clone());
     let server = tokio::spawn(async move {
         axum::serve(
@@ -55,7 +67,6 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         .await
         .unwrap();
     });
-    let base_url = format!("http://{address}");
     let rule = r#"{"id": "pump-temperature", "name": "PumpTemperatureHigh",
         "selector": {"measurement": "pump", "field": "temperature_c"},
         "levels": [{"severity": "critical", "condition": {"op": ">", "value": 90}}],
@@ -80,6 +91,7 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         .env("DV_USERNAME", "operator-amy")
         .env("DV_PASSWORD", password)
         .env("DV_WRITE_TOKEN", &write_token)
+        .env("DV_OIDC_LOGIN", "oscar")
         .env("DV_SCREENSHOTS", &screenshots)
         .kill_on_drop(true)
         .output();
