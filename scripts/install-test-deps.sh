@@ -70,6 +70,14 @@ for service in "$repository_root"/services/*/; do
   fi
 done
 
+# The OpenID provider the OIDC end-to-end tests start (npm `oidc-provider`, exact versions from
+# its lock file); `npm ci` runs again only when the lock file is newer than node_modules.
+oidc_peer="$repository_root/apps/viot-web/tests/peers/oidc"
+if [ ! -d "$oidc_peer/node_modules" ] || [ "$oidc_peer/package-lock.json" -nt "$oidc_peer/node_modules/.package-lock.json" ]; then
+  echo "install-test-deps: npm ci in apps/viot-web/tests/peers/oidc"
+  (cd "$oidc_peer" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # The console's npm packages (lock file) and the library files copied into web/static/libs.
 "$repository_root/scripts/build-web-assets.sh"
 

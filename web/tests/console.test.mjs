@@ -1,6 +1,7 @@
 // Browser test of the Detectviz console: Debian's chromium driven by playwright-core.
 // Started by apps/viot-web/tests/console_browser.rs with DV_BASE_URL, DV_USERNAME,
-// DV_PASSWORD, DV_WRITE_TOKEN and DV_SCREENSHOTS. Exits non-zero on the first failed step.
+// DV_PASSWORD, DV_WRITE_TOKEN, DV_SCREENSHOTS and DV_OIDC_LOGIN (an account at the OpenID
+// provider it started). Exits non-zero on the first failed step.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -152,6 +153,29 @@ try {
   await shoot(page, "table-config-zh-TW");
 
   await runOperationsSteps({ page, base, step, shoot, setLanguage });
+
+  if (process.env.DV_OIDC_LOGIN) {
+    step("sign in with Keycloak (a real OpenID provider) in a fresh browser, then sign out at both ends");
+    const ssoContext = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const sso = await ssoContext.newPage();
+    sso.on("pageerror", (error) => pageErrors.push(error.message));
+    await sso.goto(`${base}/login?lang=en`);
+    await sso.waitForSelector("#oidc-login");
+    assert.match(await sso.textContent("#oidc-login"), /Sign in with Keycloak/);
+    await shoot(sso, "login-sso-en");
+    await Promise.all([sso.waitForURL(/\/interaction\//), sso.click("#oidc-login")]);
+    await sso.fill("input[name=login]", process.env.DV_OIDC_LOGIN);
+    await Promise.all([sso.waitForURL(/\/pages\/home/), sso.click("button")]);
+    await sso.waitForSelector("#count-cards");
+    assert.match(await sso.textContent("body"), new RegExp(process.env.DV_OIDC_LOGIN));
+    await shoot(sso, "home-after-sso");
+    await sso.click("#user-menu");
+    await Promise.all([sso.waitForURL(/\/session\/end/), sso.click("#sign-out")]);
+    await Promise.all([sso.waitForURL(/\/login/), sso.click("button[name=logout]")]);
+    const me = await sso.evaluate(async () => (await fetch("/api/auth/me")).status);
+    assert.equal(me, 401, "signed out of Detectviz");
+    await ssoContext.close();
+  }
 
   assert.deepEqual(pageErrors, [], "no script errors on any page");
   console.log("console browser test: ok");

@@ -173,5 +173,6 @@ async fn start_state(directory: &std::path::Path, config: Config) -> anyhow::Res
         alerts,
         tasks,
         analyzer: None,
+        oidc: Default::default(),
     })
 }

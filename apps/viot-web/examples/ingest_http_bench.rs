@@ -124,6 +124,7 @@ async fn start_state(
         alerts,
         tasks,
         analyzer: None,
+        oidc: Default::default(),
     };
     Ok((state, token))
 }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub tasks: Option<Arc<automation::TaskRunner>>,
     /// The model-rule runner, when `[analyzer]` is enabled.
     pub analyzer: Option<Arc<analyzer::ModelRuleRunner>>,
+    /// OpenID Connect: provider metadata and key caches, sign-ins in progress.
+    pub oidc: Arc<crate::auth::oidc::OidcClient>,
 }
 
 impl AppState {

@@ -1,7 +1,8 @@
 //! The console in a real browser: Debian's chromium driven by playwright-core
 //! (`web/tests/console.test.mjs`) against this app served on a spare port. Logs in, sees an
 //! alert written as line protocol arrive live, acknowledges it, gets a validation error in the
-//! rule table, switches language both ways; screenshots go to target/console-screenshots.
+//! rule table, switches language both ways, signs in and out through a real OpenID provider
+//! (npm `oidc-provider`); screenshots go to target/console-screenshots.
 //! Operations pages (`web/tests/console-operations.mjs`): the task runner streams a script's
 //! output live and cancels a run, a network scan fills its progress bar, the device grid
 //! colours devices by state and opens one with its chart, alerts and Telegraf file, and the
@@ -11,6 +12,8 @@ mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
+
+use support::oidc_peer::{CLIENT_ID, CLIENT_SECRET, OidcPeer};
 
 fn repository_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -26,11 +29,22 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
     );
     let directory = tempfile::tempdir().unwrap();
     let operations = OperationsFixture::create(directory.path());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let base_url = format!("http://{address}");
+    // A real OpenID provider, for the "Sign in with Keycloak" step.
+    let provider = OidcPeer::start(&base_url, 3600);
+    let key_file = directory.path().join("secret.key");
+    std::fs::write(&key_file, "cd".repeat(32)).unwrap();
     let config_text = format!(
-        "[console]\nweb_dir = \"{web}\"\npages_file = \"{pages}\"\ngrafana_url = \"http://grafana.example:3000/d/plant\"\ntelegraf_directory = \"{telegraf}\"\n{automation}",
+        "[console]\nweb_dir = \"{web}\"\npages_file = \"{pages}\"\ngrafana_url = \"http://grafana.example:3000/d/plant\"\ntelegraf_directory = \"{telegraf}\"\n\
+         [secrets]\nkey_file = \"{key}\"\n\
+         [auth.oidc]\nenabled = true\nissuer_url = \"{issuer}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret = \"{CLIENT_SECRET}\"\npublic_url = \"{base_url}\"\n{automation}",
         web = root.join("web").display(),
         pages = root.join("conf/pages.yaml").display(),
         telegraf = operations.telegraf_directory.display(),
+        key = key_file.display(),
+        issuer = provider.issuer,
         automation = operations.automation_config,
     );
     // The log viewer reads the ring the subscriber fills, as in `detectviz serve`.
@@ -57,8 +71,6 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
     let write_token = support::token_for(&state.store, "telegraf", &["write"]).await;
     let admin_token = support::token_for(&state.store, "setup", &["admin"]).await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let app = viot_web::app(state.clone());
     let server = tokio::spawn(async move {
         axum::serve(
@@ -68,7 +80,6 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         .await
         .unwrap();
     });
-    let base_url = format!("http://{address}");
     let rule = r#"{"id": "pump-temperature", "name": "PumpTemperatureHigh",
         "selector": {"measurement": "pump", "field": "temperature_c"},
         "levels": [{"severity": "critical", "condition": {"op": ">", "value": 90}}],
@@ -93,6 +104,7 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         .env("DV_USERNAME", "operator-amy")
         .env("DV_PASSWORD", password)
         .env("DV_WRITE_TOKEN", &write_token)
+        .env("DV_OIDC_LOGIN", "oscar")
         .env("DV_SCREENSHOTS", &screenshots)
         .env("DV_RELEASE_FILE", &operations.release_file)
         .kill_on_drop(true)

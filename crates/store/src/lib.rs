@@ -29,6 +29,7 @@ pub mod devices;
 pub mod error;
 pub mod file_snapshots;
 pub mod notifications;
+pub mod oidc;
 pub mod report_queries;
 pub mod reports;
 pub mod scans;
@@ -64,6 +65,7 @@ pub use notifications::{
     DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
     Notifications,
 };
+pub use oidc::{Oidc, OidcSession, SealedRefreshToken};
 pub use report_queries::{
     ReportAcknowledgement, ReportAlertEvent, ReportNotificationCount, ReportQueries,
 };

@@ -177,6 +177,10 @@ impl Store {
         Sessions::new(self)
     }
 
+    pub fn oidc(&self) -> crate::oidc::Oidc<'_> {
+        crate::oidc::Oidc::new(self)
+    }
+
     pub fn alert_rules(&self) -> AlertRules<'_> {
         AlertRules::new(self)
     }

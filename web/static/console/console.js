@@ -89,7 +89,10 @@
     api: api,
     showMessage: showMessage,
     signOut: function () {
-      api("POST", "/api/auth/logout").finally(function () { window.location = "/login"; });
+      // An OIDC session also ends at the provider (RP-initiated logout), which returns to /login.
+      api("POST", "/api/auth/logout")
+        .then(function (answer) { window.location = (answer && answer.end_session_url) || "/login"; })
+        .catch(function () { window.location = "/login"; });
     },
     // Silences the alert's exact label set for `hours` through the Alertmanager API.
     silence: function (button, hours) {

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::oidc::sessions::RefreshOutcome;
 use super::secrets::{digest, same_secret};
 use super::{Access, Credential, Principal, UserRole};
 use crate::error::AppError;
@@ -54,6 +55,16 @@ pub async fn authenticate(
             .await
         {
             Ok(Some(session)) => {
+                let mut role = UserRole::parse(&session.user.role);
+                if state.config.current().auth.oidc.enabled {
+                    match super::oidc::sessions::refresh_if_due(&state, &session_hash).await {
+                        RefreshOutcome::Ended => return next.run(request).await,
+                        RefreshOutcome::Refreshed(Some(refreshed_role)) => {
+                            role = Some(refreshed_role)
+                        }
+                        RefreshOutcome::Refreshed(None) | RefreshOutcome::Unchanged => {}
+                    }
+                }
                 let idle_ms = state.config.current().auth.session_idle_minutes as i64 * 60_000;
                 let _ = state
                     .store
@@ -63,7 +74,7 @@ pub async fn authenticate(
                 let principal = Principal {
                     name: session.user.username,
                     user_id: Some(session.user.id),
-                    role: UserRole::parse(&session.user.role),
+                    role,
                     credential: Credential::Session {
                         session_hash,
                         csrf_token: session.session.csrf_token,

@@ -155,6 +155,7 @@ async fn serve(config_path: &Path, overrides: CommandLineOverrides) -> Result<()
         alerts: alerts.clone(),
         tasks,
         analyzer,
+        oidc: Default::default(),
     };
     announce(&config, &state);
     let grace = Duration::from_secs(config.server.shutdown_grace_s);

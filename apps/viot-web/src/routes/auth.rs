@@ -106,16 +106,34 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
     Ok(response)
 }
 
+/// Ends the caller's session. For a session opened through an OpenID provider the answer is
+/// `200 {"end_session_url": ...}`: the browser goes there to end the provider's session too
+/// (RP-initiated logout with `id_token_hint` and `post_logout_redirect_uri`); else `204`.
 async fn logout(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let mut end_session_url = None;
     if let Credential::Session { session_hash, .. } = &principal.credential {
+        let oidc_config = &state.config.current().auth.oidc;
+        let post_logout_redirect_uri = format!(
+            "{}/login",
+            crate::routes::oidc::public_base_url(oidc_config, &headers)
+        );
+        end_session_url = crate::auth::oidc::sessions::end_session_url(
+            &state,
+            session_hash,
+            &post_logout_redirect_uri,
+        )
+        .await;
         state.store.sessions().delete(session_hash).await?;
     }
     let secure = state.config.current().auth.cookie_secure || reached_over_https(&headers);
-    let mut response = StatusCode::NO_CONTENT.into_response();
+    let mut response = match end_session_url {
+        Some(url) => (StatusCode::OK, Json(json!({"end_session_url": url}))).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    };
     response
         .headers_mut()
         .insert(header::SET_COOKIE, session_cookie("", 0, secure));
@@ -198,7 +216,7 @@ pub fn reached_over_https(headers: &HeaderMap) -> bool {
         .any(|part| part.trim() == "proto=https")
 }
 
-fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
+pub fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}"

@@ -92,7 +92,14 @@ async fn login_page(
         language,
         time_zone: parse_time_zone(&config.default_time_zone)?,
     };
-    let html = render(&config.web_dir, "templates/login.html", &viewer, json!({}))?;
+    let oidc = &state.config.current().auth.oidc;
+    let sign_in_with = json!({"enabled": oidc.enabled, "name": oidc.display_name});
+    let html = render(
+        &config.web_dir,
+        "templates/login.html",
+        &viewer,
+        json!({"oidc": sign_in_with}),
+    )?;
     Ok(Html(html))
 }
 

@@ -19,6 +19,7 @@ pub mod healthcheck_targets;
 pub mod ingest;
 pub mod metrics;
 pub mod notifications;
+pub mod oidc;
 pub mod openapi;
 pub mod openapi_catalog;
 pub mod openapi_catalog_deploy;
@@ -39,6 +40,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = health::add_routes(book);
     let book = metrics::add_routes(book, state.config.current().auth.metrics_public);
     let book = auth::add_routes(book);
+    let book = oidc::add_routes(book);
     let book = ingest::add_routes(book);
     let book = alertmanager::add_routes(book);
     let book = alerts::add_routes(book);

@@ -209,7 +209,33 @@ pub fn catalog() -> Vec<RouteDoc> {
             ),
             login,
         ),
-        doc("POST", "/api/auth/logout", "Sign out: ends the session"),
+        doc(
+            "POST",
+            "/api/auth/logout",
+            "Sign out: ends the session (and names the provider's end-session URL for OIDC)",
+        ),
+        with_query(
+            doc(
+                "GET",
+                "/auth/oidc/login",
+                "Sign in through the OpenID provider: redirects to it (PKCE, state, nonce)",
+            ),
+            &[("return_to", "string")],
+        ),
+        with_query(
+            doc(
+                "GET",
+                "/auth/oidc/callback",
+                "The OpenID provider's redirect back: opens a session",
+            ),
+            &[
+                ("code", "string"),
+                ("state", "string"),
+                ("iss", "string"),
+                ("error", "string"),
+                ("error_description", "string"),
+            ],
+        ),
         doc(
             "GET",
             "/api/auth/me",

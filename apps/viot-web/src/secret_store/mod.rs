@@ -212,6 +212,34 @@ impl SecretStore {
     }
 }
 
+/// Seals a value that is not a named secret (an OIDC refresh token) under `key`; `context`
+/// (which a secret name cannot equal: it holds a `:`) binds the ciphertext to its row.
+/// Returns (ciphertext, nonce), both base64.
+pub fn seal_detached(key: &SecretKey, context: &str, value: &str) -> (String, String) {
+    let Sealed { ciphertext, nonce } = seal::seal(key, context, 0, value);
+    (ciphertext, nonce)
+}
+
+/// Opens what [`seal_detached`] sealed, with the key named `key_id` among `keys`.
+pub fn open_detached(
+    keys: &SecretKeys,
+    key_id: &str,
+    context: &str,
+    ciphertext: &str,
+    nonce: &str,
+) -> Result<SecretValue, SecretError> {
+    let key = keys.by_id(key_id).ok_or_else(|| SecretError::UnknownKey {
+        name: context.to_string(),
+        version: 0,
+        key_id: key_id.to_string(),
+    })?;
+    let parts = Sealed {
+        ciphertext: ciphertext.to_string(),
+        nonce: nonce.to_string(),
+    };
+    seal::open(key, context, 0, &parts).map(SecretValue)
+}
+
 fn check_name(name: &str) -> Result<(), SecretError> {
     let allowed = |byte: u8| {
         byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'_' | b'-' | b'.')

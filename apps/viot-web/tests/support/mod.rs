@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod file_roots;
+pub mod oidc_peer;
 pub mod served;
 
 use std::time::Instant;
@@ -59,6 +60,7 @@ pub async fn test_state(directory: &std::path::Path, mut config: Config) -> AppS
         alerts,
         tasks,
         analyzer: None,
+        oidc: Default::default(),
     }
 }
 

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::SecretText;
+
 /// Sign-in through an OpenID provider such as Keycloak.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -12,6 +14,25 @@ pub struct OidcConfig {
     pub issuer_url: String,
     /// The client registered at the provider; also the key under `resource_access`.
     pub client_id: String,
+    /// The client secret: `secret:<name>` (a secret in the encrypted store, preferred) or the
+    /// value itself. Never logged. Empty for a public client.
+    pub client_secret: SecretText,
+    /// How browsers reach Detectviz, e.g. `https://detectviz.example`; the callback is
+    /// `<public_url>/auth/oidc/callback` and the logout return `<public_url>/login`. Empty:
+    /// taken from the request's Host (and `X-Forwarded-Proto`).
+    pub public_url: String,
+    /// Scopes asked for; `openid` is always sent.
+    pub scopes: Vec<String>,
+    /// The provider's name on the sign-in button ("Sign in with …").
+    pub display_name: String,
+    /// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.
+    pub leeway_s: u64,
+    /// Least time between two JWKS fetches caused by an unknown key id, in seconds.
+    pub jwks_refetch_min_interval_s: u64,
+    /// The access token is refreshed when a request comes this close to its expiry, or later.
+    pub refresh_before_expiry_s: u64,
+    /// How long a started sign-in (state, nonce, PKCE verifier) may take, in seconds.
+    pub login_timeout_s: u64,
     /// Provider roles (realm or client) that make a user an admin.
     pub admin_roles: Vec<String>,
     /// Provider roles that make a user an operator.
@@ -26,6 +47,14 @@ impl Default for OidcConfig {
             enabled: false,
             issuer_url: String::new(),
             client_id: "detectviz".into(),
+            client_secret: SecretText::default(),
+            public_url: String::new(),
+            scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            display_name: "Keycloak".into(),
+            leeway_s: 30,
+            jwks_refetch_min_interval_s: 10,
+            refresh_before_expiry_s: 30,
+            login_timeout_s: 600,
             admin_roles: vec!["admin".into()],
             operator_roles: vec!["operator".into()],
             viewer_roles: vec!["viewer".into()],
