@@ -41,7 +41,7 @@ pub mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use alert_events::{AlertEvent, AlertEvents, NewAlertEvent};
+pub use alert_events::{AlertEvent, AlertEvents, AlertTransitionRecord, NewAlertEvent};
 pub use alert_rules::{AlertRuleRecord, AlertRuleSource, AlertRules, NewAlertRule};
 pub use alerts::{AlertAcknowledgement, AlertFilter, AlertRecord, AlertStateRecord, Alerts};
 pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
@@ -55,8 +55,8 @@ pub use database_url::{Backend, redact_url};
 pub use devices::{DeviceObservation, DeviceRecord, Devices, SeenOutcome};
 pub use error::StoreError;
 pub use notifications::{
-    DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
-    Notifications,
+    DeliveryStatus, DueGroup, NewNotification, NotificationClaim, NotificationFilter,
+    NotificationRecord, Notifications,
 };
 pub use report_queries::{
     ReportAcknowledgement, ReportAlertEvent, ReportNotificationCount, ReportQueries,
