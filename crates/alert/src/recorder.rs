@@ -4,11 +4,13 @@
 //! Both writes are idempotent: the history is keyed by the event id (a redelivered event adds
 //! nothing) and the current state ignores anything older than what it holds. An acknowledgement
 //! holds notifications until the alert resolves or its level rises, so those transitions
-//! clear it.
+//! clear it. Each read of the bus is written in one store transaction
+//! ([`record_deliveries`]), so a burst of alerts costs one commit per read, not three per
+//! transition.
 
 use detectviz::{AlertPhase, TransitionKind};
 use eventbus::{BusError, CancellationToken, Delivery, EventBus, HandlerError};
-use store::{AlertStateRecord, NewAlertEvent, Store, StoreError};
+use store::{AlertStateRecord, AlertTransitionRecord, NewAlertEvent, Store, StoreError};
 
 use crate::Transition;
 use crate::runner::ALERTS_STREAM;
@@ -16,12 +18,9 @@ use crate::runner::ALERTS_STREAM;
 /// Consumer group of the recorder on `dv:alerts`.
 pub const RECORDER_GROUP: &str = "recorder";
 
-/// Writes one transition to the history and the current state.
-pub async fn record_transition(
-    store: &Store,
-    event_id: &str,
-    transition: &Transition,
-) -> Result<(), StoreError> {
+/// What recording one transition writes: its history row, the alert's current state and
+/// whether it ends the acknowledgement.
+pub fn transition_record(event_id: &str, transition: &Transition) -> AlertTransitionRecord {
     let event = NewAlertEvent {
         event_id: event_id.to_string(),
         fingerprint: transition.fingerprint.clone(),
@@ -36,7 +35,6 @@ pub async fn record_transition(
         at_ms: transition.at_ms,
         payload: serde_json::to_value(transition).expect("a transition serialises"),
     };
-    store.alert_events().record(&event).await?;
     let state = AlertStateRecord {
         fingerprint: transition.fingerprint.clone(),
         rule_id: transition.rule_id.clone(),
@@ -50,22 +48,77 @@ pub async fn record_transition(
         updated_at_ms: transition.at_ms,
         resolved_at_ms: (transition.to == AlertPhase::Resolved).then_some(transition.at_ms),
     };
-    store.alerts().upsert_state(&state).await?;
-    let ends_acknowledgement = matches!(
+    let clears_acknowledgement = matches!(
         transition.kind,
         TransitionKind::Resolved | TransitionKind::Escalated
     );
-    if ends_acknowledgement {
-        match store
-            .alerts()
-            .clear_acknowledgement(&transition.fingerprint)
-            .await
-        {
-            Ok(()) | Err(StoreError::NotFound { .. }) => {}
-            Err(error) => return Err(error),
+    AlertTransitionRecord {
+        event,
+        state,
+        clears_acknowledgement,
+    }
+}
+
+/// Writes one transition to the history and the current state.
+pub async fn record_transition(
+    store: &Store,
+    event_id: &str,
+    transition: &Transition,
+) -> Result<(), StoreError> {
+    let record = transition_record(event_id, transition);
+    store
+        .alert_events()
+        .record_transitions(std::slice::from_ref(&record))
+        .await?;
+    Ok(())
+}
+
+/// Records the transitions of one read of the bus in one store transaction: each delivery
+/// gets its own result (a payload that is not a transition fails alone, permanently).
+pub async fn record_deliveries(
+    store: &Store,
+    deliveries: &[Delivery],
+) -> Vec<Result<(), HandlerError>> {
+    let mut results: Vec<Result<(), HandlerError>> = Vec::with_capacity(deliveries.len());
+    let mut records = Vec::with_capacity(deliveries.len());
+    for delivery in deliveries {
+        match delivery.event.data_as::<Transition>() {
+            Ok(transition) => {
+                records.push(transition_record(&delivery.event.id, &transition));
+                results.push(Ok(()));
+            }
+            Err(error) => results.push(Err(HandlerError::permanent(format!(
+                "not an alert transition: {error}"
+            )))),
         }
     }
-    Ok(())
+    let Err(error) = store.alert_events().record_transitions(&records).await else {
+        return results;
+    };
+    if error.is_unavailable() {
+        let message = error.to_string();
+        return results
+            .into_iter()
+            .map(|result| result.and_then(|()| Err(HandlerError::retryable(message.clone()))))
+            .collect();
+    }
+    // Something in the batch was refused: record one by one, so only that entry fails.
+    let mut records = records.iter();
+    for result in results.iter_mut().filter(|result| result.is_ok()) {
+        let Some(record) = records.next() else { break };
+        if let Err(error) = store
+            .alert_events()
+            .record_transitions(std::slice::from_ref(record))
+            .await
+        {
+            *result = Err(if error.is_unavailable() {
+                HandlerError::retryable(error)
+            } else {
+                HandlerError::permanent(error)
+            });
+        }
+    }
+    results
 }
 
 /// Runs the recorder until `shutdown`. A store outage makes entries wait (retryable); a
@@ -76,23 +129,10 @@ pub async fn run_recorder(
     consumer: &str,
     shutdown: CancellationToken,
 ) -> Result<(), BusError> {
-    let handler = move |delivery: Delivery| {
+    let handler = move |deliveries: Vec<Delivery>| {
         let store = store.clone();
-        async move {
-            let transition: Transition = delivery.event.data_as().map_err(|error| {
-                HandlerError::permanent(format!("not an alert transition: {error}"))
-            })?;
-            record_transition(&store, &delivery.event.id, &transition)
-                .await
-                .map_err(|error| {
-                    if error.is_unavailable() {
-                        HandlerError::retryable(error)
-                    } else {
-                        HandlerError::permanent(error)
-                    }
-                })
-        }
+        async move { record_deliveries(&store, &deliveries).await }
     };
-    bus.subscribe(ALERTS_STREAM, RECORDER_GROUP, consumer, handler, shutdown)
+    bus.subscribe_batch(ALERTS_STREAM, RECORDER_GROUP, consumer, handler, shutdown)
         .await
 }

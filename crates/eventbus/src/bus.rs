@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::backend::Backend;
 use crate::embedded::EmbeddedBackend;
 use crate::redis::RedisBackend;
-use crate::subscriber::Subscriber;
+use crate::subscriber::{InBatches, OneByOne, Subscriber};
 use crate::{
     BusBackend, BusConfig, BusError, DeadLetter, Delivery, EntryId, HandlerError, ReplayFrom,
     StreamEntry, StreamInfo, dead_letter_stream,
@@ -129,7 +129,28 @@ impl EventBus {
         H: Fn(Delivery) -> F,
         F: Future<Output = Result<(), HandlerError>>,
     {
-        Subscriber::new(self.clone(), stream, group, consumer, handler)
+        Subscriber::new(self.clone(), stream, group, consumer, OneByOne(handler))
+            .run(shutdown)
+            .await
+    }
+
+    /// Like [`EventBus::subscribe`], but `handler` gets every entry of one read (at most
+    /// `read_batch_size`, in stream order) in one call and answers one result per entry, in
+    /// the same order, so it can make a whole read durable in one transaction. A panic, or
+    /// a wrong number of results, counts as a retryable failure of every entry of the call.
+    pub async fn subscribe_batch<H, F>(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        handler: H,
+        shutdown: CancellationToken,
+    ) -> Result<(), BusError>
+    where
+        H: Fn(Vec<Delivery>) -> F,
+        F: Future<Output = Vec<Result<(), HandlerError>>>,
+    {
+        Subscriber::new(self.clone(), stream, group, consumer, InBatches(handler))
             .run(shutdown)
             .await
     }

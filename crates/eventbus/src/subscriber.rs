@@ -47,6 +47,72 @@ struct Retry {
     last_error: String,
 }
 
+/// What a subscriber calls with the entries it read: one result per delivery, in order.
+pub(crate) trait DeliveryHandler {
+    /// Most deliveries per call: acks are flushed between calls at least every
+    /// [`ACK_FLUSH_INTERVAL`], so a slow one-by-one handler does not hold a whole read.
+    const CHUNK: usize;
+
+    fn handle(
+        &self,
+        deliveries: Vec<Delivery>,
+    ) -> impl Future<Output = Vec<Result<(), HandlerError>>>;
+}
+
+/// A handler of one delivery at a time ([`EventBus::subscribe`]).
+pub(crate) struct OneByOne<H>(pub H);
+
+impl<H, F> DeliveryHandler for OneByOne<H>
+where
+    H: Fn(Delivery) -> F,
+    F: Future<Output = Result<(), HandlerError>>,
+{
+    const CHUNK: usize = 1;
+
+    async fn handle(&self, deliveries: Vec<Delivery>) -> Vec<Result<(), HandlerError>> {
+        let mut results = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            let handled = AssertUnwindSafe(async { (self.0)(delivery).await })
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    Err(HandlerError::retryable(panic_message(panic.as_ref())))
+                });
+            results.push(handled);
+        }
+        results
+    }
+}
+
+/// A handler of every delivery read in one round ([`EventBus::subscribe_batch`]).
+pub(crate) struct InBatches<H>(pub H);
+
+impl<H, F> DeliveryHandler for InBatches<H>
+where
+    H: Fn(Vec<Delivery>) -> F,
+    F: Future<Output = Vec<Result<(), HandlerError>>>,
+{
+    const CHUNK: usize = usize::MAX;
+
+    async fn handle(&self, deliveries: Vec<Delivery>) -> Vec<Result<(), HandlerError>> {
+        let count = deliveries.len();
+        let handled = AssertUnwindSafe(async { (self.0)(deliveries).await })
+            .catch_unwind()
+            .await;
+        let failure = match handled {
+            Ok(results) if results.len() == count => return results,
+            Ok(results) => format!(
+                "batch handler returned {} results for {count} deliveries",
+                results.len()
+            ),
+            Err(panic) => panic_message(panic.as_ref()),
+        };
+        (0..count)
+            .map(|_| Err(HandlerError::retryable(failure.clone())))
+            .collect()
+    }
+}
+
 pub(crate) struct Subscriber<H> {
     bus: EventBus,
     stream: String,
@@ -62,11 +128,7 @@ pub(crate) struct Subscriber<H> {
     next_lag_report: Instant,
 }
 
-impl<H, F> Subscriber<H>
-where
-    H: Fn(Delivery) -> F,
-    F: Future<Output = Result<(), HandlerError>>,
-{
+impl<H: DeliveryHandler> Subscriber<H> {
     pub fn new(bus: EventBus, stream: &str, group: &str, consumer: &str, handler: H) -> Self {
         let now = Instant::now();
         Subscriber {
@@ -189,9 +251,59 @@ where
         self.handle_all(deliveries).await
     }
 
+    /// Dead-letters what cannot be handled, hands the rest to the handler in one call, then
+    /// acks what succeeded and schedules or dead-letters what failed.
     async fn handle_all(&mut self, deliveries: Vec<RawDelivery>) -> Result<(), BusError> {
-        for delivery in deliveries {
-            self.handle_one(delivery).await;
+        let max_deliveries = self.bus.config().max_deliveries;
+        let mut handled_entries = Vec::with_capacity(deliveries.len());
+        let mut batch = Vec::with_capacity(deliveries.len());
+        for raw in deliveries {
+            let RawDelivery {
+                entry,
+                delivery_count,
+            } = raw;
+            let previous_error = self.retries.remove(&entry.id).map(|retry| retry.last_error);
+            self.metrics.delivered.increment(1);
+            if delivery_count > 1 {
+                self.metrics.redelivered.increment(1);
+            }
+            if delivery_count > max_deliveries {
+                let reason = previous_error.unwrap_or_else(|| {
+                    format!(
+                        "not acked after {} deliveries (its consumer stopped while handling it)",
+                        delivery_count - 1
+                    )
+                });
+                self.dead_letter(entry, delivery_count, reason).await;
+                continue;
+            }
+            let event = match Event::from_json(&entry.payload) {
+                Ok(event) => event,
+                Err(error) => {
+                    let reason = format!("invalid envelope: {error}");
+                    self.dead_letter(entry, delivery_count, reason).await;
+                    continue;
+                }
+            };
+            batch.push(Delivery {
+                stream: self.stream.clone(),
+                id: entry.id,
+                event,
+                delivery_count,
+            });
+            handled_entries.push((entry, delivery_count));
+        }
+        let mut handled_entries = handled_entries.into_iter();
+        let mut batch = batch.into_iter().peekable();
+        while batch.peek().is_some() {
+            let chunk: Vec<Delivery> = batch.by_ref().take(H::CHUNK).collect();
+            let results = self.handler.handle(chunk).await;
+            // `results` first: zip stops at its end without taking an entry of the next chunk.
+            for (handled, (entry, delivery_count)) in
+                results.into_iter().zip(handled_entries.by_ref())
+            {
+                self.record_outcome(entry, delivery_count, handled).await;
+            }
             if self.unacked.len() >= self.batch_size()
                 || self.last_ack_flush.elapsed() >= ACK_FLUSH_INTERVAL
             {
@@ -204,48 +316,18 @@ where
         self.flush_acks().await
     }
 
-    async fn handle_one(&mut self, raw: RawDelivery) {
-        let RawDelivery {
-            entry,
-            delivery_count,
-        } = raw;
-        let previous_error = self.retries.remove(&entry.id).map(|retry| retry.last_error);
-        self.metrics.delivered.increment(1);
-        if delivery_count > 1 {
-            self.metrics.redelivered.increment(1);
-        }
-        let max_deliveries = self.bus.config().max_deliveries;
-        if delivery_count > max_deliveries {
-            let reason = previous_error.unwrap_or_else(|| {
-                format!(
-                    "not acked after {} deliveries (its consumer stopped while handling it)",
-                    delivery_count - 1
-                )
-            });
-            return self.dead_letter(entry, delivery_count, reason).await;
-        }
-        let event = match Event::from_json(&entry.payload) {
-            Ok(event) => event,
-            Err(error) => {
-                let reason = format!("invalid envelope: {error}");
-                return self.dead_letter(entry, delivery_count, reason).await;
-            }
-        };
-        let delivery = Delivery {
-            stream: self.stream.clone(),
-            id: entry.id,
-            event,
-            delivery_count,
-        };
-        let handled = AssertUnwindSafe(async { (self.handler)(delivery).await })
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| Err(HandlerError::retryable(panic_message(panic.as_ref()))));
+    async fn record_outcome(
+        &mut self,
+        entry: StreamEntry,
+        delivery_count: u32,
+        handled: Result<(), HandlerError>,
+    ) {
         let Err(error) = handled else {
             self.unacked.push(entry.id);
             return;
         };
         self.metrics.handler_errors.increment(1);
+        let max_deliveries = self.bus.config().max_deliveries;
         if !error.is_retryable() || delivery_count >= max_deliveries {
             return self
                 .dead_letter(entry, delivery_count, error.message().to_string())

@@ -36,6 +36,8 @@ macro_rules! contract_suite_for {
             crate::cases::two_groups_each_get_every_entry => two_groups_each_get_every_entry,
             crate::cases::entries_and_groups_survive_reopening_the_bus
                 => entries_and_groups_survive_reopening_the_bus,
+            crate::cases::batch::a_batch_handler_gets_whole_reads_and_answers_per_entry
+                => a_batch_handler_gets_whole_reads_and_answers_per_entry,
             crate::cases::crash::claim_after_a_consumer_task_dies => claim_after_a_consumer_task_dies,
             crate::cases::crash::claim_after_a_consumer_process_is_killed
                 => claim_after_a_consumer_process_is_killed,

@@ -100,6 +100,19 @@ impl GroupTimers {
         }
     }
 
+    /// Whether the group may be sent at `now_ms`: never sent (its rows carry the
+    /// `group_wait`), or its `group_interval` since the last send has passed. A change that
+    /// arrives while the group was being sent waits for the next interval, so one flush
+    /// carries every alert queued meanwhile.
+    pub fn may_send(&self, group: &GroupId, now_ms: i64) -> bool {
+        let Some(state) = self.groups.get(group) else {
+            return true;
+        };
+        state.last_sent_ms.is_none_or(|last_sent_ms| {
+            now_ms >= last_sent_ms.saturating_add(millis(state.timing.group_interval))
+        })
+    }
+
     /// The group's alerts still firing, as last sent (to send beside new changes).
     pub fn firing_alerts(&self, group: &GroupId) -> Vec<AlertTransition> {
         self.groups

@@ -25,6 +25,7 @@ pub mod retry;
 pub mod route;
 pub mod runner;
 pub mod sample;
+pub mod template;
 
 pub use channel::{Channel, ChannelConfig, Delivered, SendFuture};
 pub use config::{NotifierConfig, RateLimitConfig, ReceiverConfig, RetryConfig};

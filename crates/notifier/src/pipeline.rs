@@ -1,15 +1,18 @@
 //! The notification pipeline: route → mute → group → rate limit → send with retries →
 //! record, around the channels, with the store's `notifications` table as a durable outbox.
 //!
-//! [`Pipeline::enqueue`] runs for each alert transition: it drops what the engine marked not
-//! notifiable, routes the rest, and writes one `pending` row per (group, receiver, channel, transition),
-//! keyed by an idempotency key and due when the group's timers allow. Once it returns, the
-//! work is durable and the bus entry may be acknowledged; a redelivered event finds its rows
-//! and adds nothing. [`Pipeline::deliver_due`] runs on a tick: it queues repeats, takes the
-//! due rows, groups them, marks them `sending`, sends one notification per group and marks
-//! them `sent`, `retrying` (with backoff) or `failed`; rows whose alerts were all silenced or
-//! acknowledged while they waited end `suppressed` without a send. Rows a crash left in
-//! `sending` are requeued at start ([`Pipeline::resume`]).
+//! [`Pipeline::enqueue_all`] runs for each read of the bus: it drops what the engine marked
+//! not notifiable, routes the rest, and writes one `pending` row per (group, receiver,
+//! channel, transition), keyed by an idempotency key and due when the group's timers allow,
+//! all in one store transaction. Once it returns, the work is durable and the bus entries may
+//! be acknowledged; a redelivered event finds its rows and adds nothing.
+//! [`Pipeline::deliver_due`] runs on a tick: it queues repeats, lists the groups with due
+//! rows and, for each group whose timers allow it, takes every due row of the group, so one
+//! notification carries all the alerts queued in it; it marks them `sending`, sends the
+//! groups concurrently and marks the rows `sent`, `retrying` (with backoff) or `failed`;
+//! rows whose alerts were all silenced or acknowledged while they waited end `suppressed`
+//! without a send. Rows a crash left in `sending` are requeued at start
+//! ([`Pipeline::resume`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -17,7 +20,7 @@ use std::sync::Mutex;
 use detectviz::AlertTransition;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use store::{NewNotification, NotificationRecord, Store};
+use store::{NewNotification, Store};
 
 use crate::channel::Channel;
 use crate::config::NotifierConfig;
@@ -30,7 +33,7 @@ use crate::route::route;
 #[path = "pipeline_delivery.rs"]
 mod delivery;
 
-pub use delivery::DUE_BATCH;
+pub use delivery::{DUE_GROUPS, GROUP_ROWS, SEND_CONCURRENCY};
 
 /// What a `notifications` row carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +59,10 @@ pub struct DeliveryReport {
     pub suppressed: usize,
     /// Groups left for a later round by the rate limit.
     pub rate_limited: usize,
+    /// Groups with due rows held back because their `group_interval` has not passed.
+    pub waiting: usize,
+    /// Groups with due rows at the start of the round (at most [`DUE_GROUPS`]).
+    pub due_groups: usize,
 }
 
 #[derive(Debug)]
@@ -111,11 +118,35 @@ impl Pipeline {
         transition: &AlertTransition,
         now_ms: i64,
     ) -> Result<usize, NotifierError> {
+        self.enqueue_all(std::slice::from_ref(transition), now_ms)
+            .await
+    }
+
+    /// [`Pipeline::enqueue`] for many transitions (one read of the bus), in one store
+    /// transaction: either every row is durable or none is.
+    pub async fn enqueue_all(
+        &self,
+        transitions: &[AlertTransition],
+        now_ms: i64,
+    ) -> Result<usize, NotifierError> {
+        let mut rows = Vec::new();
+        for transition in transitions {
+            self.rows_of(transition, now_ms, &mut rows);
+        }
+        Ok(self
+            .store
+            .notifications()
+            .claim_or_create_many(&rows)
+            .await?)
+    }
+
+    /// The outbox rows of one transition: one per (matched route, channel of its receiver),
+    /// due when the group's timers allow.
+    fn rows_of(&self, transition: &AlertTransition, now_ms: i64, rows: &mut Vec<NewNotification>) {
         if !transition.notify {
             tracing::debug!(fingerprint = %transition.fingerprint, "not notifiable (flapping)");
-            return Ok(0);
+            return;
         }
-        let mut created = 0;
         for matched in route(&self.config.route, &transition.labels) {
             if !matched.is_active_at(now_ms) {
                 continue;
@@ -125,6 +156,7 @@ impl Pipeline {
                 group_labels: matched.group_labels(&transition.labels).0,
                 transitions: vec![transition.clone()],
             };
+            let payload = serde_json::to_value(&payload).expect("an outbox payload serialises");
             for channel in self.config.channels_of(&matched.receiver) {
                 let group = GroupId {
                     group_key: group_key.clone(),
@@ -135,16 +167,18 @@ impl Pipeline {
                     self.lock_state()
                         .timers
                         .schedule(&group, GroupTiming::from(&matched), now_ms);
-                let key = idempotency_key(&group, &transition_identity(transition));
-                if self
-                    .insert_row(&group, key, &payload, due_at_ms, now_ms)
-                    .await?
-                {
-                    created += 1;
-                }
+                let idempotency_key = idempotency_key(&group, &transition_identity(transition));
+                rows.push(NewNotification {
+                    idempotency_key,
+                    group_key: group.group_key,
+                    receiver: group.receiver,
+                    channel: group.channel,
+                    payload: payload.clone(),
+                    next_attempt_at_ms: Some(due_at_ms),
+                    now_ms,
+                });
             }
         }
-        Ok(created)
     }
 
     /// Queues a repeat row for each still-firing group past its `repeat_interval`, leaving
@@ -161,6 +195,7 @@ impl Pipeline {
             now_ms,
         )
         .await?;
+        let mut rows = Vec::new();
         for repeat in repeats {
             let firing: Vec<AlertTransition> = repeat
                 .firing
@@ -176,39 +211,26 @@ impl Pipeline {
                 continue;
             }
             let identity = format!("repeat\0{}", repeat.last_sent_ms);
-            let key = idempotency_key(&repeat.group, &identity);
+            let idempotency_key = idempotency_key(&repeat.group, &identity);
             let payload = OutboxPayload {
                 group_labels: repeat.group_labels,
                 transitions: firing,
             };
-            self.insert_row(&repeat.group, key, &payload, now_ms, now_ms)
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn insert_row(
-        &self,
-        group: &GroupId,
-        idempotency_key: String,
-        payload: &OutboxPayload,
-        due_at_ms: i64,
-        now_ms: i64,
-    ) -> Result<bool, NotifierError> {
-        let claim = self
-            .store
-            .notifications()
-            .claim_or_create(&NewNotification {
+            rows.push(NewNotification {
                 idempotency_key,
-                group_key: group.group_key.clone(),
-                receiver: group.receiver.clone(),
-                channel: group.channel.clone(),
-                payload: serde_json::to_value(payload).expect("an outbox payload serialises"),
-                next_attempt_at_ms: Some(due_at_ms),
+                group_key: repeat.group.group_key,
+                receiver: repeat.group.receiver,
+                channel: repeat.group.channel,
+                payload: serde_json::to_value(&payload).expect("an outbox payload serialises"),
+                next_attempt_at_ms: Some(now_ms),
                 now_ms,
-            })
+            });
+        }
+        self.store
+            .notifications()
+            .claim_or_create_many(&rows)
             .await?;
-        Ok(claim.created)
+        Ok(())
     }
 
     fn lock_state(&self) -> std::sync::MutexGuard<'_, PipelineState> {
@@ -243,19 +265,5 @@ pub fn idempotency_key(group: &GroupId, identity: &str) -> String {
     hasher.finalize()[..16]
         .iter()
         .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
-fn payload_transitions(records: &[NotificationRecord]) -> Vec<AlertTransition> {
-    records
-        .iter()
-        .filter_map(|record| {
-            serde_json::from_value::<OutboxPayload>(record.payload.clone())
-                .map_err(|error| {
-                    tracing::warn!(notification = record.id, %error, "unreadable outbox payload");
-                })
-                .ok()
-        })
-        .flat_map(|payload| payload.transitions)
         .collect()
 }

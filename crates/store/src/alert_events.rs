@@ -151,3 +151,8 @@ fn alert_event_from_row(row: &AnyRow) -> Result<AlertEvent, StoreError> {
         payload,
     })
 }
+
+#[path = "alert_events_batch.rs"]
+mod batch;
+
+pub use batch::AlertTransitionRecord;

@@ -79,7 +79,7 @@ macro_rules! select_alerts {
     };
 }
 
-const SQLITE_UPSERT_STATE: &str = "INSERT INTO alerts \
+pub(crate) const SQLITE_UPSERT_STATE: &str = "INSERT INTO alerts \
      (fingerprint, rule_id, rule_name, severity, state, labels, annotations, value, \
      active_since, updated_at, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
      ON CONFLICT (fingerprint) DO UPDATE SET rule_id = excluded.rule_id, \
@@ -91,7 +91,7 @@ const SQLITE_UPSERT_STATE: &str = "INSERT INTO alerts \
 
 /// MySQL evaluates the assignments left to right, so `updated_at` must come last: every
 /// earlier `IF` still compares with the stored time.
-const MYSQL_UPSERT_STATE: &str = "INSERT INTO alerts \
+pub(crate) const MYSQL_UPSERT_STATE: &str = "INSERT INTO alerts \
      (fingerprint, rule_id, rule_name, severity, state, labels, annotations, value, \
      active_since, updated_at, resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
      ON DUPLICATE KEY UPDATE \
@@ -272,7 +272,7 @@ fn require_one_row(rows_affected: u64, fingerprint: &str) -> Result<(), StoreErr
     Ok(())
 }
 
-fn to_json_text(map: &BTreeMap<String, String>) -> String {
+pub(crate) fn to_json_text(map: &BTreeMap<String, String>) -> String {
     let object: serde_json::Map<String, serde_json::Value> = map
         .iter()
         .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))

@@ -46,7 +46,7 @@ pub mod users;
 pub mod testing;
 
 pub use alert_analyses::{AlertAnalyses, AlertAnalysis};
-pub use alert_events::{AlertEvent, AlertEvents, NewAlertEvent};
+pub use alert_events::{AlertEvent, AlertEvents, AlertTransitionRecord, NewAlertEvent};
 pub use alert_rules::{AlertRuleRecord, AlertRuleSource, AlertRules, NewAlertRule};
 pub use alerts::{AlertAcknowledgement, AlertFilter, AlertRecord, AlertStateRecord, Alerts};
 pub use api_tokens::{ApiToken, ApiTokens, NewApiToken};
@@ -62,8 +62,8 @@ pub use devices::{DeviceObservation, DeviceRecord, Devices, SeenOutcome};
 pub use error::StoreError;
 pub use file_snapshots::{FileSnapshot, FileSnapshots};
 pub use notifications::{
-    DeliveryStatus, NewNotification, NotificationClaim, NotificationFilter, NotificationRecord,
-    Notifications,
+    DeliveryStatus, DueGroup, NewNotification, NotificationClaim, NotificationFilter,
+    NotificationRecord, Notifications,
 };
 pub use oidc::{Oidc, OidcSession, SealedRefreshToken};
 pub use report_queries::{

@@ -426,3 +426,8 @@ fn notification_from_row(row: &AnyRow) -> Result<NotificationRecord, StoreError>
         next_attempt_at_ms: row.try_get("next_attempt_at")?,
     })
 }
+
+#[path = "notifications_batch.rs"]
+mod batch;
+
+pub use batch::DueGroup;

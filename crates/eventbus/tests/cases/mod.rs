@@ -1,6 +1,7 @@
 //! The contract every backend keeps: each function is one case, run once per backend by the
 //! macro in `contract.rs`. This file holds delivery, ack, redelivery, dead letters and groups.
 
+pub mod batch;
 pub mod crash;
 pub mod inspection;
 

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError, error_chain};
 use crate::notification::Notification;
-use crate::render::{Language, render_html_body, render_text_body, render_title};
+use crate::render::Language;
+use crate::template::{ChannelTemplates, TemplateOverride};
 use detectviz::Secret;
 
 /// The sample configuration, checked by the tests.
@@ -65,8 +66,12 @@ pub struct EmailConfig {
     pub from: String,
     /// At least one recipient.
     pub to: Vec<String>,
+    /// `zh-TW` (default) or `en`: the default templates' language.
     #[serde(default)]
     pub language: Language,
+    /// Own `title` (subject), `body` (text part) or `html` (HTML part) templates.
+    #[serde(default)]
+    pub template: Option<TemplateOverride>,
 }
 
 /// A configured SMTP sender.
@@ -75,7 +80,7 @@ pub struct Email {
     peer: String,
     from: Mailbox,
     to: Vec<Mailbox>,
-    language: Language,
+    templates: ChannelTemplates,
     transport: AsyncSmtpTransport<Tokio1Executor>,
 }
 
@@ -123,7 +128,7 @@ impl Email {
             peer: format!("{}:{port}", config.host),
             from,
             to,
-            language: config.language,
+            templates: ChannelTemplates::new(name, config.language, config.template.as_ref())?,
             transport: builder.build(),
         })
     }
@@ -132,14 +137,14 @@ impl Email {
     pub fn message(&self, notification: &Notification) -> Result<Message, ChannelError> {
         let mut builder = Message::builder()
             .from(self.from.clone())
-            .subject(render_title(notification, self.language))
+            .subject(self.templates.title(notification)?)
             .message_id(Some(message_id(notification)));
         for recipient in &self.to {
             builder = builder.to(recipient.clone());
         }
         let body = MultiPart::alternative_plain_html(
-            render_text_body(notification, self.language),
-            render_html_body(notification, self.language),
+            self.templates.body(notification)?,
+            self.templates.html(notification)?,
         );
         builder
             .multipart(body)

@@ -15,6 +15,7 @@ fn plain_config() -> EmailConfig {
         from: "Detectviz <detectviz@example.org>".to_string(),
         to: vec!["ops@example.org".to_string()],
         language: Language::En,
+        template: None,
     }
 }
 

@@ -17,7 +17,8 @@ use crate::channel::http::{build_client, parse_peer_url, status_error, transport
 use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError};
 use crate::notification::Notification;
-use crate::render::{Language, render_text_body, truncate_with_marker};
+use crate::render::{Language, truncate_with_marker};
+use crate::template::{ChannelTemplates, TemplateOverride};
 use detectviz::Secret;
 
 /// The sample configuration, checked by the tests.
@@ -40,8 +41,12 @@ pub struct LineConfig {
     pub channel_access_token: Secret,
     #[serde(default = "default_api_base")]
     pub api_base: String,
+    /// `zh-TW` (default) or `en`: the default templates' language.
     #[serde(default)]
     pub language: Language,
+    /// Own `body` template (the text message).
+    #[serde(default)]
+    pub template: Option<TemplateOverride>,
     /// Deliver silently (no push notification sound on the phone).
     #[serde(default)]
     pub notification_disabled: bool,
@@ -58,7 +63,7 @@ pub struct Line {
     push_url: reqwest::Url,
     peer: String,
     authorization: HeaderValue,
-    language: Language,
+    templates: ChannelTemplates,
     notification_disabled: bool,
     client: reqwest::Client,
 }
@@ -98,7 +103,7 @@ impl Line {
             push_url,
             peer,
             authorization,
-            language: config.language,
+            templates: ChannelTemplates::new(name, config.language, config.template.as_ref())?,
             notification_disabled: config.notification_disabled,
             client: build_client(name)?,
         })
@@ -120,7 +125,7 @@ impl Line {
             .header(CONTENT_TYPE, "application/json")
             .header(AUTHORIZATION, self.authorization.clone())
             .header(RETRY_KEY_HEADER, self.retry_key(notification).to_string())
-            .body(self.push_body(notification).to_string())
+            .body(self.push_body(notification)?.to_string())
             .send()
             .await
             .map_err(|error| transport_error(&self.name, &self.peer, error))?;
@@ -144,17 +149,18 @@ impl Line {
         })
     }
 
-    /// The push request body with one text message.
-    pub fn push_body(&self, notification: &Notification) -> Value {
-        let text = render_text_body(notification, self.language);
+    /// The push request body with one text message, the channel's body template.
+    pub fn push_body(&self, notification: &Notification) -> Result<Value, ChannelError> {
+        let text = self.templates.body(notification)?;
+        let language = self.templates.language();
         let mut body = json!({
             "to": self.to,
-            "messages": [{"type": "text", "text": truncate_with_marker(&text, MAX_TEXT_CHARS, self.language)}],
+            "messages": [{"type": "text", "text": truncate_with_marker(&text, MAX_TEXT_CHARS, language)}],
         });
         if self.notification_disabled {
             body["notificationDisabled"] = Value::Bool(true);
         }
-        body
+        Ok(body)
     }
 }
 

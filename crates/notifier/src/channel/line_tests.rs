@@ -14,7 +14,9 @@ fn sample_line() -> Line {
 #[test]
 fn the_push_body_has_one_text_message_for_the_target() {
     let line = sample_line();
-    let body = line.push_body(&sample_notification(NotificationStatus::Firing));
+    let body = line
+        .push_body(&sample_notification(NotificationStatus::Firing))
+        .unwrap();
     assert_eq!(body["to"], "C1234567890abcdef1234567890abcdef");
     assert_eq!(body["messages"].as_array().unwrap().len(), 1);
     assert_eq!(body["messages"][0]["type"], "text");
@@ -33,7 +35,7 @@ fn long_text_is_cut_to_five_thousand_characters() {
     notification.alerts[0]
         .annotations
         .insert("summary".into(), "溫度".repeat(4000));
-    let body = line.push_body(&notification);
+    let body = line.push_body(&notification).unwrap();
     let text = body["messages"][0]["text"].as_str().unwrap();
     assert_eq!(text.chars().count(), MAX_TEXT_CHARS);
     assert!(text.ends_with("…（內容過長，已截斷）"));

@@ -14,9 +14,10 @@ use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError};
 use crate::notification::{Notification, NotificationStatus};
 use crate::render::{
-    Language, render_alert_details, render_alert_headline, render_title, severity_word,
-    status_word, truncate_with_marker,
+    Language, render_alert_details, render_alert_headline, severity_word, status_word,
+    truncate_with_marker,
 };
+use crate::template::{ChannelTemplates, TemplateOverride};
 use detectviz::Secret;
 
 /// The sample configuration, checked by the tests.
@@ -35,8 +36,12 @@ pub struct SlackConfig {
     pub name: String,
     /// `https://hooks.slack.com/services/...`; secret because the path is the credential.
     pub webhook_url: Secret,
+    /// `zh-TW` (default) or `en`: the default templates' language and the blocks' words.
     #[serde(default)]
     pub language: Language,
+    /// Own `title` template (header block and fallback `text`).
+    #[serde(default)]
+    pub template: Option<TemplateOverride>,
 }
 
 /// A configured Slack incoming webhook.
@@ -44,7 +49,7 @@ pub struct Slack {
     name: String,
     webhook_url: reqwest::Url,
     peer: String,
-    language: Language,
+    templates: ChannelTemplates,
     client: reqwest::Client,
 }
 
@@ -56,7 +61,11 @@ impl Slack {
             name: config.name.clone(),
             webhook_url,
             peer,
-            language: config.language,
+            templates: ChannelTemplates::new(
+                &config.name,
+                config.language,
+                config.template.as_ref(),
+            )?,
             client: build_client(&config.name)?,
         })
     }
@@ -69,7 +78,7 @@ impl Slack {
             .client
             .post(self.webhook_url.clone())
             .header(CONTENT_TYPE, "application/json")
-            .body(slack_message(notification, self.language).to_string())
+            .body(slack_message(notification, &self.templates)?.to_string())
             .send()
             .await
             .map_err(|error| transport_error(&self.name, &self.peer, error))?;
@@ -101,12 +110,17 @@ impl Channel for Slack {
     }
 }
 
-/// The webhook body: `{"text": fallback, "blocks": [...]}` within Slack's limits.
-pub fn slack_message(notification: &Notification, language: Language) -> Value {
+/// The webhook body: `{"text": fallback, "blocks": [...]}` within Slack's limits; the
+/// title (header and fallback) comes from the channel's title template.
+pub fn slack_message(
+    notification: &Notification,
+    templates: &ChannelTemplates,
+) -> Result<Value, ChannelError> {
+    let language = templates.language();
     let title = format!(
         "{} {}",
         status_emoji(notification),
-        render_title(notification, language)
+        templates.title(notification)?
     );
     let mut blocks = vec![
         json!({
@@ -150,10 +164,10 @@ pub fn slack_message(notification: &Notification, language: Language) -> Value {
             }]
         }));
     }
-    json!({
+    Ok(json!({
         "text": truncate_with_marker(&title, MAX_SECTION_TEXT_CHARS, language),
         "blocks": blocks,
-    })
+    }))
 }
 
 fn status_emoji(notification: &Notification) -> &'static str {

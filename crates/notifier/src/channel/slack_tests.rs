@@ -1,11 +1,16 @@
 use super::*;
 use crate::channel::ChannelConfig;
 use crate::sample::sample_notification;
+use crate::template::ChannelTemplates;
 
 #[test]
 fn the_message_has_a_fallback_header_fields_alerts_and_context() {
     let notification = sample_notification(NotificationStatus::Firing);
-    let message = slack_message(&notification, Language::En);
+    let message = slack_message(
+        &notification,
+        &ChannelTemplates::new("ops", Language::En, None).unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         message["text"],
         "🔴 [FIRING:2] Critical SpindleTemperatureHigh"
@@ -38,7 +43,11 @@ fn the_message_has_a_fallback_header_fields_alerts_and_context() {
 #[test]
 fn the_chinese_message_uses_chinese_words() {
     let notification = sample_notification(NotificationStatus::Resolved);
-    let message = slack_message(&notification, Language::ZhTw);
+    let message = slack_message(
+        &notification,
+        &ChannelTemplates::new("ops", Language::ZhTw, None).unwrap(),
+    )
+    .unwrap();
     assert_eq!(message["text"], "✅ [已恢復:2] 嚴重 SpindleTemperatureHigh");
     assert_eq!(message["blocks"][1]["fields"][0]["text"], "*狀態:*\n已恢復");
 }
@@ -60,7 +69,11 @@ fn long_texts_and_many_alerts_stay_within_slack_limits() {
     notification
         .common_labels
         .insert("alertname".into(), "X".repeat(400));
-    let message = slack_message(&notification, Language::En);
+    let message = slack_message(
+        &notification,
+        &ChannelTemplates::new("ops", Language::En, None).unwrap(),
+    )
+    .unwrap();
     let blocks = message["blocks"].as_array().unwrap();
     assert_eq!(blocks.len(), MAX_BLOCKS);
     let header = blocks[0]["text"]["text"].as_str().unwrap();

@@ -4,7 +4,9 @@
 //!
 //! Options: extra headers, bearer or basic auth, an HMAC-SHA256 signature of the exact body
 //! (`X-Detectviz-Signature: sha256=<hex>` by default), and `max_alerts` (alerts beyond it are
-//! dropped and counted in `truncatedAlerts`). Every request carries `Idempotency-Key`, the
+//! dropped and counted in `truncatedAlerts`). `body_format = "template"` posts the channel's
+//! body template instead (minijinja, `tojson` for JSON values) with `content_type`. Every
+//! request carries `Idempotency-Key`, the
 //! notification's idempotency key, for receivers that deduplicate. See `webhook.sample.toml`.
 
 use std::collections::BTreeMap;
@@ -18,7 +20,8 @@ use crate::channel::http::{build_client, parse_peer_url, status_error, transport
 use crate::channel::{Channel, Delivered, SendFuture};
 use crate::error::{ChannelError, ConfigError};
 use crate::notification::{Notification, NotificationAlert, NotificationStatus};
-use crate::render::{Language, render_text_body, render_title};
+use crate::render::Language;
+use crate::template::{ChannelTemplates, TemplateOverride};
 use detectviz::Secret;
 
 /// The sample configuration, checked by the tests.
@@ -35,12 +38,20 @@ pub struct WebhookConfig {
     pub name: String,
     /// The receiver's URL; secret because URLs often carry tokens.
     pub url: Secret,
-    /// `alertmanager` (default, v4 body) or `grafana` (Grafana webhook v1 body).
+    /// `alertmanager` (default, v4 body), `grafana` (Grafana webhook v1 body) or `template`
+    /// (the body template, e.g. a JSON document for another tool).
     #[serde(default)]
     pub body_format: WebhookBodyFormat,
-    /// Language of the Grafana body's `title` and `message`.
+    /// `Content-Type` of a `template` body.
+    #[serde(default = "default_content_type")]
+    pub content_type: String,
+    /// Language of the default templates (Grafana `title` and `message`, `template` body).
     #[serde(default)]
     pub language: Language,
+    /// Own `title` and `body` templates; with `body_format = "template"`, `body` is the
+    /// request body.
+    #[serde(default)]
+    pub template: Option<TemplateOverride>,
     /// Extra request headers; values are secret because they often carry API keys.
     #[serde(default)]
     pub headers: BTreeMap<String, Secret>,
@@ -65,6 +76,7 @@ pub enum WebhookBodyFormat {
     #[default]
     Alertmanager,
     Grafana,
+    Template,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -78,6 +90,10 @@ pub struct BasicAuth {
 /// a resend after a crash) has the same key, so a receiver that remembers keys sees it once.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 
+fn default_content_type() -> String {
+    "application/json".to_string()
+}
+
 fn default_signature_header() -> String {
     DEFAULT_SIGNATURE_HEADER.to_string()
 }
@@ -89,7 +105,8 @@ pub struct Webhook {
     peer: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     body_format: WebhookBodyFormat,
-    language: Language,
+    content_type: HeaderValue,
+    templates: ChannelTemplates,
     max_alerts: usize,
     signature: Option<(HeaderName, Secret)>,
     client: reqwest::Client,
@@ -139,7 +156,10 @@ impl Webhook {
             peer,
             headers,
             body_format: config.body_format,
-            language: config.language,
+            content_type: HeaderValue::from_str(&config.content_type).map_err(|_| {
+                ConfigError::invalid(name, "`content_type` is not a valid header value")
+            })?,
+            templates: ChannelTemplates::new(name, config.language, config.template.as_ref())?,
             max_alerts: config.max_alerts,
             signature,
             client: build_client(name)?,
@@ -150,24 +170,32 @@ impl Webhook {
         &self,
         notification: &Notification,
     ) -> Result<Delivered, ChannelError> {
-        let body = match self.body_format {
-            WebhookBodyFormat::Alertmanager => {
-                serde_json::to_vec(&alertmanager_message(notification, self.max_alerts))
-            }
-            WebhookBodyFormat::Grafana => serde_json::to_vec(&grafana_message(
-                notification,
-                self.max_alerts,
-                self.language,
-            )),
-        }
-        .map_err(|error| ChannelError::InvalidMessage {
+        let (body, content_type) = match self.body_format {
+            WebhookBodyFormat::Alertmanager => (
+                serde_json::to_vec(&alertmanager_message(notification, self.max_alerts)),
+                HeaderValue::from_static("application/json"),
+            ),
+            WebhookBodyFormat::Grafana => (
+                serde_json::to_vec(&grafana_message(
+                    notification,
+                    self.max_alerts,
+                    &self.templates,
+                )?),
+                HeaderValue::from_static("application/json"),
+            ),
+            WebhookBodyFormat::Template => (
+                Ok(self.templates.body(notification)?.into_bytes()),
+                self.content_type.clone(),
+            ),
+        };
+        let body = body.map_err(|error| ChannelError::InvalidMessage {
             channel: self.name.clone(),
             reason: error.to_string(),
         })?;
         let mut request = self
             .client
             .post(self.url.clone())
-            .header(CONTENT_TYPE, "application/json")
+            .header(CONTENT_TYPE, content_type)
             .header(IDEMPOTENCY_KEY_HEADER, &notification.idempotency_key);
         for (header_name, value) in &self.headers {
             request = request.header(header_name, value);
@@ -271,20 +299,20 @@ pub fn alertmanager_message(
 pub fn grafana_message(
     notification: &Notification,
     max_alerts: usize,
-    language: Language,
-) -> Value {
+    templates: &ChannelTemplates,
+) -> Result<Value, ChannelError> {
     let mut body = serde_json::to_value(alertmanager_message(notification, max_alerts))
         .expect("the v4 body is plain json");
     body["version"] = json!("1");
     body["orgId"] = json!(1);
-    body["title"] = json!(render_title(notification, language));
-    body["message"] = json!(render_text_body(notification, language));
+    body["title"] = json!(templates.title(notification)?);
+    body["message"] = json!(templates.body(notification)?);
     body["state"] = match notification.status {
         NotificationStatus::Firing => json!("alerting"),
         NotificationStatus::Resolved => json!("ok"),
     };
     let Some(alerts) = body["alerts"].as_array_mut() else {
-        return body;
+        return Ok(body);
     };
     for (alert_body, alert) in alerts.iter_mut().zip(&notification.alerts) {
         alert_body["silenceURL"] = json!("");
@@ -299,7 +327,7 @@ pub fn grafana_message(
             None => json!(""),
         };
     }
-    body
+    Ok(body)
 }
 
 fn alertmanager_alert(alert: &NotificationAlert) -> AlertmanagerAlert<'_> {

@@ -4,6 +4,7 @@ use super::*;
 use crate::channel::ChannelConfig;
 use crate::notification::NotificationStatus;
 use crate::sample::sample_notification;
+use crate::template::ChannelTemplates;
 
 #[test]
 fn the_body_is_the_alertmanager_v4_shape() {
@@ -75,7 +76,8 @@ fn max_alerts_truncates_and_counts() {
 #[test]
 fn the_grafana_body_is_the_v4_body_plus_grafana_fields() {
     let notification = sample_notification(NotificationStatus::Firing);
-    let body = grafana_message(&notification, 0, Language::En);
+    let templates = ChannelTemplates::new("ops", Language::En, None).unwrap();
+    let body = grafana_message(&notification, 0, &templates).unwrap();
     assert_eq!(body["version"], "1");
     assert_eq!(body["orgId"], 1);
     assert_eq!(body["state"], "alerting");
@@ -91,11 +93,13 @@ fn the_grafana_body_is_the_v4_body_plus_grafana_fields() {
     assert_eq!(alert["valueString"], "[ var='A' labels={} value=92.5 ]");
     assert_eq!(alert["silenceURL"], "");
     assert_eq!(alert["fingerprint"], "a1c3e5f7a9b1c3e5");
+    let templates = ChannelTemplates::new("ops", Language::ZhTw, None).unwrap();
     let resolved = grafana_message(
         &sample_notification(NotificationStatus::Resolved),
         0,
-        Language::ZhTw,
-    );
+        &templates,
+    )
+    .unwrap();
     assert_eq!(resolved["state"], "ok");
     assert_eq!(resolved["title"], "[已恢復:2] 嚴重 SpindleTemperatureHigh");
 }

@@ -4,10 +4,12 @@
 
 mod conformance;
 mod email;
+mod grouping;
 mod http_peer;
 mod line;
 mod pipeline;
 mod send_time_mute;
 mod slack;
 mod smtp_peer;
+mod templates;
 mod webhook;

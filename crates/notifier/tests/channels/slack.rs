@@ -2,6 +2,7 @@
 
 use notifier::channel::slack::slack_message;
 use notifier::sample::sample_notification;
+use notifier::template::ChannelTemplates;
 use notifier::{ChannelConfig, Language, NotificationStatus};
 
 use crate::conformance::{ConformancePeer, PeerAnswer, conformance};
@@ -47,7 +48,14 @@ async fn slack_receives_block_kit_with_a_text_fallback() {
     assert_eq!(request.path, "/services/T000/B000/XXXX");
     assert_eq!(request.header("content-type"), Some("application/json"));
     let body = request.json();
-    assert_eq!(body, slack_message(&notification, Language::ZhTw));
+    assert_eq!(
+        body,
+        slack_message(
+            &notification,
+            &ChannelTemplates::new("ops", Language::ZhTw, None).unwrap()
+        )
+        .unwrap()
+    );
     assert_eq!(body["text"], "🔴 [告警中:2] 嚴重 SpindleTemperatureHigh");
     assert_eq!(body["blocks"][0]["type"], "header");
     assert_eq!(body["blocks"][1]["fields"][0]["text"], "*狀態:*\n告警中");
