@@ -260,6 +260,11 @@ action = {{ type = "webhook", name = "config-hook", url = "http://127.0.0.1:9/co
         .iter()
         .map(|entry| (entry.action.clone(), entry.result.clone()))
         .collect();
+    let created = audit
+        .iter()
+        .find(|entry| entry.action == "POST /api/automation/rules" && entry.result == "201")
+        .expect("the create is audited");
+    assert_eq!(created.detail["rule_id"], "mes", "{:?}", created.detail);
     for expected in [
         ("POST /api/automation/rules", "201"),
         ("PUT /api/automation/rules/{id}", "200"),
