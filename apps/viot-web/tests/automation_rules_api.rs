@@ -260,6 +260,11 @@ action = {{ type = "webhook", name = "config-hook", url = "http://127.0.0.1:9/co
         .iter()
         .map(|entry| (entry.action.clone(), entry.result.clone()))
         .collect();
+    let created = audit
+        .iter()
+        .find(|entry| entry.action == "POST /api/automation/rules" && entry.result == "201")
+        .expect("the create is audited");
+    assert_eq!(created.detail["rule_id"], "mes", "{:?}", created.detail);
     for expected in [
         ("POST /api/automation/rules", "201"),
         ("PUT /api/automation/rules/{id}", "200"),
@@ -313,7 +318,7 @@ async fn a_rule_created_through_the_api_runs_for_an_alert_from_http_ingest() {
     );
     let api = Api::start(directory.path(), &config_text).await;
     let admin = api.caller("ada", "admin").await;
-    let rule = json!({
+    let mut rule = json!({
         "id": "repair-pump",
         "name": "Repair the pump",
         "trigger": {"matchers": [{"name": "alertname", "op": "=", "value": "PumpPressureHigh"}],
@@ -326,37 +331,54 @@ async fn a_rule_created_through_the_api_runs_for_an_alert_from_http_ingest() {
             &admin,
             reqwest::Method::POST,
             "/api/automation/rules",
-            Some(rule),
+            Some(rule.clone()),
         )
         .await;
     assert_eq!(status, 201, "{created}");
 
     write_line(&api, "modbus,device=pump-7 pressure_bar=9.4\n").await;
+    let runs = finished_runs(&api, &admin, 1).await;
+    assert_eq!(runs[0]["status"], "succeeded", "{runs:?}");
+    assert_eq!(runs[0]["trigger_kind"], "alert");
+    assert_eq!(runs[0]["stdout"], "repairing pump-7 at critical\n");
+
+    // A change through the API applies to the next alert, without a restart.
+    write_script(
+        &scripts,
+        "replaced.sh",
+        "echo \"replaced for $DV_ALERT_LABEL_DEVICE\"",
+    );
+    rule["action"]["script"] = json!("replaced.sh");
+    let path = "/api/automation/rules/repair-pump";
+    let (status, _) = api
+        .call(&admin, reqwest::Method::PUT, path, Some(rule))
+        .await;
+    assert_eq!(status, 200);
+    write_line(&api, "modbus,device=pump-7 pressure_bar=2.0\n").await;
+    write_line(&api, "modbus,device=pump-7 pressure_bar=9.6\n").await;
+    let runs = finished_runs(&api, &admin, 2).await;
+    assert_eq!(runs[0]["stdout"], "replaced for pump-7\n", "{runs:?}");
+}
+
+/// Waits until the stored rule has `count` finished runs; returns them, newest first.
+async fn finished_runs(api: &Api, caller: &Caller, count: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
-    let run = loop {
-        let (_, runs) = api
-            .call(
-                &admin,
-                reqwest::Method::GET,
-                "/api/tasks/runs?rule_id=repair-pump",
-                None,
-            )
-            .await;
-        let finished = runs
+    loop {
+        let path = "/api/tasks/runs?rule_id=repair-pump";
+        let (_, runs) = api.call(caller, reqwest::Method::GET, path, None).await;
+        let finished: Vec<Value> = runs
             .as_array()
             .unwrap()
             .iter()
-            .find(|run| run["status"] != "started")
-            .cloned();
-        if let Some(run) = finished {
-            break run;
+            .filter(|run| run["status"] != "started")
+            .cloned()
+            .collect();
+        if finished.len() >= count {
+            return finished;
         }
-        assert!(Instant::now() < deadline, "no run of the stored rule");
+        assert!(Instant::now() < deadline, "runs of the stored rule: {runs}");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert_eq!(run["status"], "succeeded", "{run}");
-    assert_eq!(run["trigger_kind"], "alert");
-    assert_eq!(run["stdout"], "repairing pump-7 at critical\n");
+    }
 }
 
 /// `python -m detectviz_llm` (the real service, its deterministic fallback answering) on a

@@ -17,6 +17,11 @@ use crate::state::AppState;
 pub const SESSION_COOKIE: &str = "dv_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// What a handler adds to the audit record of its change (a response extension), e.g. the id
+/// of what a `POST` created; without it the record's detail is `{}`.
+#[derive(Debug, Clone)]
+pub struct AuditDetail(pub serde_json::Value);
+
 /// Turns an API token or a session cookie into a [`Principal`] in the request extensions.
 /// A presented but unknown token is refused at once; a stale cookie just means anonymous.
 pub async fn authenticate(
@@ -142,7 +147,10 @@ pub async fn authorize(
         target,
         source_ip,
         result: response.status().as_u16().to_string(),
-        detail: serde_json::json!({}),
+        detail: response
+            .extensions()
+            .get::<AuditDetail>()
+            .map_or_else(|| serde_json::json!({}), |detail| detail.0.clone()),
     };
     if let Err(error) = state.store.audit_log().append(&entry).await {
         tracing::error!(%error, "cannot write the audit record of a change");

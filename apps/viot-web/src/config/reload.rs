@@ -133,6 +133,11 @@ fn warn_about_restart_only_keys(running: &Config, next: &Config) {
     if running.store != next.store {
         tracing::warn!("store settings changed; they apply at the next restart");
     }
+    if running.automation != next.automation {
+        tracing::warn!(
+            "[automation] changed; it applies at the next restart (rules stored through /api/automation/rules apply at once)"
+        );
+    }
 }
 
 /// Keeps the file watcher alive; dropping it stops watching.

@@ -3,7 +3,8 @@
 //! and delete stored rules. Secrets show as `***`; a rule sent back with `***` keeps the stored
 //! secret. A rule that does not pass [`automation::check_stored_rule`] is refused with 422 and
 //! the field named (`{"error": {"code": "invalid_rule", "field", "message"}}`). Changes are
-//! audited by the route guard like every change. The executor reads the stored rules for each
+//! audited by the route guard like every change, with the rule's id, name and action as the
+//! detail of a create or replace. The executor reads the stored rules for each
 //! alert transition, so a change applies without a restart.
 
 use axum::extract::{Path, State};
@@ -12,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Value, json};
 
+use crate::auth::middleware::AuditDetail;
 use crate::auth::{Access, Principal, UserRole};
 use crate::error::AppError;
 use crate::routes::book::RouteBook;
@@ -126,18 +128,29 @@ async fn get_rule(
     Ok(Json(stored_view(&record)))
 }
 
+/// The audit record's detail of a change to `rule`.
+fn audit_detail(rule: &automation::AutomationRule) -> Extension<AuditDetail> {
+    Extension(AuditDetail(json!({
+        "rule_id": rule.id, "rule_name": rule.name, "action": rule.action.name(),
+    })))
+}
+
 async fn create_rule(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     body: String,
-) -> Result<(StatusCode, Json<Value>), Refusal> {
+) -> Result<impl IntoResponse, Refusal> {
     let (rule, definition) = checked_rule(&state, &body, None)?;
     let record = state
         .store
         .automation_rules()
         .insert(&new_record(&rule, definition, &principal))
         .await?;
-    Ok((StatusCode::CREATED, Json(stored_view(&record))))
+    Ok((
+        StatusCode::CREATED,
+        audit_detail(&rule),
+        Json(stored_view(&record)),
+    ))
 }
 
 async fn replace_rule(
@@ -145,7 +158,7 @@ async fn replace_rule(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
     body: String,
-) -> Result<Json<Value>, Refusal> {
+) -> Result<impl IntoResponse, Refusal> {
     refuse_config_rule(&state, &id)?;
     let rules = state.store.automation_rules();
     let stored = rules
@@ -162,7 +175,7 @@ async fn replace_rule(
     let record = rules
         .replace(&new_record(&rule, definition, &principal))
         .await?;
-    Ok(Json(stored_view(&record)))
+    Ok((audit_detail(&rule), Json(stored_view(&record))))
 }
 
 async fn delete_rule(

@@ -1,3 +1,6 @@
+//! Shell action tests: argv, environment and stdin JSON; hostile alert data stays data;
+//! timeouts and finished scripts leave no process behind; output caps; refused paths; run_as.
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

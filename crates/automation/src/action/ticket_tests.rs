@@ -1,3 +1,6 @@
+//! Ticket action tests: ServiceNow and generic bodies against a local receiver, one open ticket
+//! per alert in the store, the sample config and the family conformance test.
+
 use super::*;
 use crate::action::ActionConfig;
 use crate::action::conformance::{assert_action_conforms, sample_request};

@@ -1,3 +1,6 @@
+//! Webhook action tests: rendered, signed requests against a local receiver, status and
+//! connection errors classified for retries, bad configs refused, the sample and conformance.
+
 use super::*;
 use crate::action::ActionConfig;
 use crate::action::conformance::{assert_action_conforms, sample_request};
