@@ -5,6 +5,7 @@ import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
+import { fileEditorSteps } from "./file-editors.steps.mjs";
 
 const base = process.env.DV_BASE_URL;
 const screenshots = process.env.DV_SCREENSHOTS;
@@ -149,6 +150,8 @@ try {
   await page.goto(`${base}/pages/table-config`);
   await page.waitForSelector("#rules-table .tabulator-row");
   await shoot(page, "table-config-zh-TW");
+
+  await fileEditorSteps({ page, context, base, step, shoot, setLanguage });
 
   assert.deepEqual(pageErrors, [], "no script errors on any page");
   console.log("console browser test: ok");
