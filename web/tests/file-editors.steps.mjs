@@ -89,5 +89,8 @@ export async function fileEditorSteps({ page, context, base, step, shoot, setLan
   await page.waitForSelector("#file-problems li");
   assert.match(await page.textContent("#file-problems"), /line 3/);
   await shoot(page, "file-editor-en");
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await shoot(page, "file-editor-tablet-en");
+  await page.setViewportSize({ width: 1280, height: 720 });
   await setLanguage(page, "zh-TW");
 }
