@@ -74,6 +74,12 @@ export async function fileEditorSteps({ page, context, base, step, shoot, setLan
   assert.match(await readFile(base, context, "conf", "site.toml"), /pumps = 8/);
   await shoot(page, "file-editor-zh-TW");
 
+  step("file editor: restoring the version found on disk brings the old content back");
+  await page.locator("#file-snapshots li").last().locator(".restore-snapshot").click();
+  await page.waitForFunction(() => document.querySelector("#file-content").value.includes("pumps = 7"));
+  await page.waitForSelector("#file-snapshots li:nth-child(3)");
+  assert.match(await readFile(base, context, "conf", "site.toml"), /pumps = 7/);
+
   step("both editors in English");
   await setLanguage(page, "en");
   await page.goto(`${base}/pages/csv-editor`);

@@ -124,7 +124,8 @@ fn file_editor_roots(directory: &std::path::Path) -> String {
     )
 }
 
-/// What the browser saved is on disk, with versions in the store; the refused TOML is not.
+/// What the browser saved is on disk, with versions in the store; the refused TOML is not;
+/// the restored version is back.
 async fn check_file_editor_saves(directory: &std::path::Path, store: &store::Store) {
     let csv = std::fs::read_to_string(directory.join("conf/healthcheck_targets.csv")).unwrap();
     assert!(csv.starts_with("# Sample health-check targets"), "{csv}");
@@ -142,9 +143,27 @@ async fn check_file_editor_saves(directory: &std::path::Path, store: &store::Sto
         "the sample as found on disk, then the save"
     );
     let site = std::fs::read_to_string(directory.join("conf/site.toml")).unwrap();
-    assert!(site.contains("pumps = 8"), "{site}");
     assert!(
-        !site.contains("= ="),
-        "the invalid TOML was never written: {site}"
+        site.contains("pumps = 7"),
+        "restored to the version found on disk: {site}"
+    );
+    let site_versions = store
+        .file_snapshots()
+        .list("conf", "site.toml", 10)
+        .await
+        .unwrap();
+    let contents: Vec<&str> = site_versions
+        .iter()
+        .map(|version| version.content.as_str())
+        .collect();
+    assert_eq!(
+        contents.len(),
+        3,
+        "on disk, the save, the restore: {contents:?}"
+    );
+    assert!(contents[1].contains("pumps = 8"), "{contents:?}");
+    assert!(
+        contents.iter().all(|content| !content.contains("= =")),
+        "the invalid TOML was never saved: {contents:?}"
     );
 }
