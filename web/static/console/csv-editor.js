@@ -62,12 +62,12 @@
 
   function build(header, rows) {
     var columns = header.map(function (name, index) {
-      // Wider columns for longer cells (URLs), within reason.
-      var longest = rows.reduce(function (most, cells) { return Math.max(most, String(cells[index] || "").length); }, name.length);
-      var grow = Math.min(4, Math.max(1, Math.round(longest / 10)));
-      return { title: name, field: "c" + index, editor: "input", editable: isAdmin, headerSort: false, minWidth: 115, widthGrow: grow };
+      // As wide as the longest cell or the header, within reason; long cells (URLs) grow most.
+      var longest = rows.reduce(function (most, cells) { return Math.max(most, String(cells[index] || "").length); }, 0);
+      var width = Math.min(280, Math.max(80, Math.max(longest * 10, name.length * 7.5) + 24));
+      return { title: name, headerTooltip: name, field: "c" + index, editor: "input", editable: isAdmin, headerSort: false, minWidth: width, widthGrow: Math.max(1, Math.round(longest / 12)) };
     });
-    columns.push({ title: labels.error, field: "error", headerSort: false, minWidth: 180, widthGrow: 2, formatter: function (cell) {
+    columns.push({ title: labels.error, field: "error", headerSort: false, minWidth: 160, widthGrow: 2, formatter: function (cell) {
       var span = document.createElement("span");
       span.className = "cell-error";
       span.textContent = cell.getValue() || "";
