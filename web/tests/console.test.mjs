@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
 import { runOperationsSteps } from "./console-operations.mjs";
+import { fileEditorSteps } from "./file-editors.steps.mjs";
 
 const base = process.env.DV_BASE_URL;
 const screenshots = process.env.DV_SCREENSHOTS;
@@ -153,6 +154,8 @@ try {
   await shoot(page, "table-config-zh-TW");
 
   await runOperationsSteps({ page, base, step, shoot, setLanguage });
+
+  await fileEditorSteps({ page, context, base, step, shoot, setLanguage });
 
   if (process.env.DV_OIDC_LOGIN) {
     step("sign in with Keycloak (a real OpenID provider) in a fresh browser, then sign out at both ends");

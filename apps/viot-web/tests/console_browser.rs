@@ -47,6 +47,7 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         issuer = provider.issuer,
         automation = operations.automation_config,
     );
+    let config_text = format!("{config_text}{}", file_editor_roots(directory.path()));
     // The log viewer reads the ring the subscriber fills, as in `detectviz serve`.
     viot_web::telemetry::init_logging(&viot_web::config::LogConfig {
         level: "info".into(),
@@ -121,6 +122,76 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         "browser test failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
     );
     assert!(stdout.contains("console browser test: ok"), "{stdout}");
+    check_file_editor_saves(directory.path(), &state.store).await;
+}
+
+/// `[files]` for the file and CSV editors: `conf/` (a TOML and a YAML file) and the
+/// health-check targets CSV, all in the test's directory.
+fn file_editor_roots(directory: &std::path::Path) -> String {
+    let conf = directory.join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("site.toml"),
+        "# Plant north\n[site]\nname = \"north\"\npumps = 7\n",
+    )
+    .unwrap();
+    std::fs::write(conf.join("labels.yaml"), "line: A\nshift: night\n").unwrap();
+    std::fs::write(
+        conf.join("healthcheck_targets.csv"),
+        autodeploy::healthcheck::HEALTHCHECK_SAMPLE_CSV,
+    )
+    .unwrap();
+    format!(
+        "[files]\n[[files.roots]]\nname = \"conf\"\npath = \"{conf}\"\nkinds = [\"yaml\", \"toml\"]\n\
+         [[files.roots]]\nname = \"healthcheck\"\npath = \"{csv}\"\nkinds = [\"csv\"]\n\
+         csv_schema = \"healthcheck_targets\"\n",
+        conf = conf.display(),
+        csv = conf.join("healthcheck_targets.csv").display(),
+    )
+}
+
+/// What the browser saved is on disk, with versions in the store; the refused TOML is not;
+/// the restored version is back.
+async fn check_file_editor_saves(directory: &std::path::Path, store: &store::Store) {
+    let csv = std::fs::read_to_string(directory.join("conf/healthcheck_targets.csv")).unwrap();
+    assert!(csv.starts_with("# Sample health-check targets"), "{csv}");
+    assert!(csv.contains("plc-gateway,tcp://10.0.0.5:502,,,3"), "{csv}");
+    assert!(!csv.contains("api-login"), "the removed row is gone: {csv}");
+    autodeploy::parse_healthcheck_csv(&csv).unwrap();
+    let versions = store
+        .file_snapshots()
+        .list("healthcheck", "healthcheck_targets.csv", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        versions.len(),
+        2,
+        "the sample as found on disk, then the save"
+    );
+    let site = std::fs::read_to_string(directory.join("conf/site.toml")).unwrap();
+    assert!(
+        site.contains("pumps = 7"),
+        "restored to the version found on disk: {site}"
+    );
+    let site_versions = store
+        .file_snapshots()
+        .list("conf", "site.toml", 10)
+        .await
+        .unwrap();
+    let contents: Vec<&str> = site_versions
+        .iter()
+        .map(|version| version.content.as_str())
+        .collect();
+    assert_eq!(
+        contents.len(),
+        3,
+        "on disk, the save, the restore: {contents:?}"
+    );
+    assert!(contents[1].contains("pumps = 8"), "{contents:?}");
+    assert!(
+        contents.iter().all(|content| !content.contains("= =")),
+        "the invalid TOML was never saved: {contents:?}"
+    );
 }
 
 /// What the operations pages need: scripts for the task runner, a telegraf.d with one

@@ -13,11 +13,16 @@ const RECENT_ROWS: u32 = 15;
 
 /// The page's data: `actions`, `runs`, `scans`, and whether automation is on.
 pub async fn page_data(state: &AppState) -> Result<Value, AppError> {
-    let actions = state
-        .tasks
-        .as_ref()
-        .map(|runner| runner.actions())
-        .unwrap_or_default();
+    let actions = match state.tasks.as_ref() {
+        Some(runner) => runner.actions().await.map_err(|error| {
+            AppError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                error.to_string(),
+            )
+        })?,
+        None => Vec::new(),
+    };
     Ok(json!({
         "automation_enabled": state.tasks.is_some(),
         "actions": actions,

@@ -162,8 +162,9 @@ impl<'config> FileRoots<'config> {
                     name: root.name.clone(),
                     kinds: root.kinds.clone(),
                     csv_schema: root.csv_schema,
-                    single_file: location.is_some_and(|location| location.single_file.is_some())
-                        || FileKind::of_file_name(&root.path.to_string_lossy()).is_some(),
+                    single_file: location
+                        .as_ref()
+                        .is_some_and(|location| location.single_file.is_some()),
                     files,
                 }
             })

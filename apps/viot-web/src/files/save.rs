@@ -3,7 +3,7 @@
 //! version in the store. Before the first save of a file, or when it changed on disk since
 //! its last snapshot, the content found on disk is recorded first, so it can be restored.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use serde::Serialize;
 use store::{FileSnapshot, Store};
@@ -65,7 +65,18 @@ pub fn read_file(file: &ResolvedFile, limit: usize) -> Result<Option<FileContent
             limit,
         });
     }
-    let bytes = std::fs::read(&file.absolute).map_err(io_error)?;
+    // Read at most one byte over the limit: a file that grew since is still refused.
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    std::fs::File::open(&file.absolute)
+        .and_then(|handle| handle.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(io_error)?;
+    if bytes.len() > limit {
+        return Err(FilesError::TooLarge {
+            path: file.relative.clone(),
+            size: bytes.len(),
+            limit,
+        });
+    }
     let modified_ms = metadata
         .modified()
         .ok()

@@ -1,6 +1,7 @@
 //! Checks a file's new content before it is saved: YAML, TOML and JSON must parse (problems
 //! carry line and column), CSV must follow its root's schema (problems carry line, row and
-//! column), and `detectviz.conf` must also be a valid Detectviz configuration.
+//! column), `detectviz.conf` must also be a valid Detectviz configuration and `pages.yaml` a
+//! valid console page list.
 
 use serde::{Deserialize, Serialize};
 
@@ -75,19 +76,31 @@ pub fn validate_content(
     if kind == FileKind::Toml && file_name == "detectviz.conf" {
         return check_detectviz_config(content);
     }
+    if kind == FileKind::Yaml && file_name == "pages.yaml" {
+        return check_page_list(content);
+    }
     Vec::new()
+}
+
+/// The console's page list: the shape `console::pages::PageList` reads (unknown keys refused).
+fn check_page_list(content: &str) -> Vec<FileProblem> {
+    match serde_norway::from_str::<crate::console::pages::PageList>(content) {
+        Ok(_) => Vec::new(),
+        Err(error) => vec![yaml_problem(&error)],
+    }
+}
+
+fn yaml_problem(error: &serde_norway::Error) -> FileProblem {
+    match error.location() {
+        Some(location) => FileProblem::at(location.line(), location.column(), error.to_string()),
+        None => FileProblem::message(error.to_string()),
+    }
 }
 
 fn check_yaml(content: &str) -> Vec<FileProblem> {
     for document in serde_norway::Deserializer::from_str(content) {
         if let Err(error) = serde_norway::Value::deserialize(document) {
-            let problem = match error.location() {
-                Some(location) => {
-                    FileProblem::at(location.line(), location.column(), error.to_string())
-                }
-                None => FileProblem::message(error.to_string()),
-            };
-            return vec![problem];
+            return vec![yaml_problem(&error)];
         }
     }
     Vec::new()
@@ -182,6 +195,22 @@ mod tests {
         for (kind, name, content) in cases {
             assert_eq!(validate_content(kind, CsvSchema::None, name, content), []);
         }
+    }
+
+    #[test]
+    fn the_shipped_page_list_passes_and_an_unknown_key_is_refused_with_its_line() {
+        let shipped = include_str!("../../../../conf/pages.yaml");
+        assert_eq!(
+            validate_content(FileKind::Yaml, CsvSchema::None, "pages.yaml", shipped),
+            []
+        );
+        let problem = first(
+            FileKind::Yaml,
+            "pages.yaml",
+            "pages:\n  - name: home\n    group: monitor\n    colour: red\n",
+        );
+        assert!(problem.message.contains("colour"), "{problem:?}");
+        assert_eq!(problem.line, Some(4), "{problem:?}");
     }
 
     #[test]
