@@ -172,6 +172,19 @@ async fn sign_in_maps_the_role_refreshes_and_logs_out_at_both_ends() {
         )
         .await;
     assert_eq!(password_login.status(), 401);
+    let admin_token = support::token_for(&running.state.store, "setup", &["admin"]).await;
+    let set_password = reqwest::Client::new()
+        .patch(format!("{base}/api/users/{}", user.id))
+        .bearer_auth(&admin_token)
+        .json(&serde_json::json!({"password": "a long enough password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        set_password.status(),
+        409,
+        "an OIDC user gets no local password"
+    );
 
     // The route book's limits apply to the session: operator yes, admin no, CSRF needed.
     assert_eq!(

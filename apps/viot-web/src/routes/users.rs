@@ -124,6 +124,13 @@ async fn update_user(
     Json(request): Json<UpdateUserRequest>,
 ) -> Result<Json<UserView>, AppError> {
     let users = state.store.users();
+    if request.password.is_some() && state.store.oidc().is_oidc_user(id).await? {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "oidc_user",
+            format!("user {id} signs in through the OpenID provider and has no local password"),
+        ));
+    }
     if let Some(role) = request.role {
         users.update_role(id, role.as_str()).await?;
     }
