@@ -1,6 +1,7 @@
 //! Shared helpers for viot-web's integration tests.
 #![allow(dead_code)]
 
+pub mod oidc_app;
 pub mod oidc_peer;
 pub mod served;
 
