@@ -82,6 +82,22 @@ async fn sign_in_maps_the_role_refreshes_and_logs_out_at_both_ends() {
         409,
         "an OIDC user gets no local password"
     );
+    let listed: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/api/users"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let oscar = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|listed_user| listed_user["username"] == "oscar")
+        .unwrap();
+    assert_eq!(oscar["oidc"], true, "{listed}");
 
     // The route book's limits apply to the session: operator yes, admin no, CSRF needed.
     assert_eq!(

@@ -32,6 +32,8 @@ pub struct UserView {
     pub active: bool,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// Signs in through the OpenID provider (no local password).
+    pub oidc: bool,
 }
 
 impl From<store::User> for UserView {
@@ -44,6 +46,7 @@ impl From<store::User> for UserView {
             active: user.active,
             created_at_ms: user.created_at_ms,
             updated_at_ms: user.updated_at_ms,
+            oidc: false,
         }
     }
 }
@@ -71,7 +74,15 @@ pub struct UpdateUserRequest {
 
 async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserView>>, AppError> {
     let users = state.store.users().list().await?;
-    Ok(Json(users.into_iter().map(UserView::from).collect()))
+    let linked = state.store.oidc().linked_user_ids().await?;
+    let views = users.into_iter().map(|user| {
+        let oidc = linked.contains(&user.id);
+        UserView {
+            oidc,
+            ..UserView::from(user)
+        }
+    });
+    Ok(Json(views.collect()))
 }
 
 async fn create_user(
