@@ -66,6 +66,16 @@ impl<'store> Oidc<'store> {
         Ok(row.is_some())
     }
 
+    /// The ids of every user who signs in through a provider.
+    pub async fn linked_user_ids(&self) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query("SELECT user_id FROM oidc_identities ORDER BY user_id")
+            .fetch_all(self.store.pool())
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get("user_id").map_err(StoreError::from))
+            .collect()
+    }
+
     /// Links a user to `subject` at `issuer`. A subject already linked is `Conflict`.
     pub async fn link(&self, user_id: i64, issuer: &str, subject: &str) -> Result<(), StoreError> {
         let now = now_unix_millis();

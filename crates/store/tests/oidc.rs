@@ -53,6 +53,7 @@ async fn identities_link_once_and_sessions_keep_and_update_tokens(
         None
     );
     assert!(store.oidc().is_oidc_user(user_id).await?);
+    assert_eq!(store.oidc().linked_user_ids().await?, vec![user_id]);
     let second = user_with_session(store, "kc-bob", &format!("{:0>64}", "s2")).await?;
     assert!(matches!(
         store.oidc().link(second, issuer, "sub-1").await,

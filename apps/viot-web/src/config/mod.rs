@@ -263,6 +263,12 @@ impl Config {
                 message: "must be greater than 0".into(),
             });
         }
+        if let Err((key, message)) = self.auth.oidc.validate() {
+            return Err(InvalidValue {
+                key: format!("auth.oidc.{key}"),
+                message,
+            });
+        }
         if let Err(message) = self.bus.validate() {
             // The bus names the key first: "bus.max_deliveries must be ...".
             let key = message

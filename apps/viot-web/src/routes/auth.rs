@@ -159,16 +159,23 @@ async fn read_login_body(request: Request) -> Result<LoginRequest, AppError> {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    let bad_request = |message: String| AppError::bad_request(format!("login body: {message}"));
+    // A body over the limit keeps its 413; anything else unreadable is a 400.
+    let refused = |status: StatusCode, message: String| {
+        let message = format!("login body: {message}");
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::new(status, "payload_too_large", message);
+        }
+        AppError::bad_request(message)
+    };
     if is_form {
         let axum::Form(body) = axum::Form::<LoginRequest>::from_request(request, &())
             .await
-            .map_err(|rejection| bad_request(rejection.body_text()))?;
+            .map_err(|rejection| refused(rejection.status(), rejection.body_text()))?;
         return Ok(body);
     }
     let Json(body) = Json::<LoginRequest>::from_request(request, &())
         .await
-        .map_err(|rejection| bad_request(rejection.body_text()))?;
+        .map_err(|rejection| refused(rejection.status(), rejection.body_text()))?;
     Ok(body)
 }
 

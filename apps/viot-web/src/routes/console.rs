@@ -74,6 +74,9 @@ async fn root(principal: Option<Extension<Principal>>) -> Redirect {
 struct LoginPageQuery {
     #[serde(default)]
     lang: Option<String>,
+    /// Why an OIDC sign-in was refused (a reason code from routes/oidc.rs).
+    #[serde(default)]
+    oidc_error: Option<String>,
 }
 
 async fn login_page(
@@ -93,7 +96,15 @@ async fn login_page(
         time_zone: parse_time_zone(&config.default_time_zone)?,
     };
     let oidc = &state.config.current().auth.oidc;
-    let sign_in_with = json!({"enabled": oidc.enabled, "name": oidc.display_name});
+    // Only a reason code (lowercase and underscores) is shown back, never other text.
+    let refused = query.oidc_error.filter(|reason| {
+        reason.len() <= 40
+            && reason
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte == b'_')
+    });
+    let sign_in_with =
+        json!({"enabled": oidc.enabled, "name": oidc.display_name, "refused": refused});
     let html = render(
         &config.web_dir,
         "templates/login.html",

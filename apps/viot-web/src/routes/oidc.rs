@@ -5,7 +5,8 @@
 //! HttpOnly cookie scoped to `/auth/oidc`, so a callback only completes in the browser that
 //! started it. The callback checks the state, exchanges the code, validates the ID token and
 //! opens the same console session a local login does. Every callback is audited (`login`,
-//! with the result and, when refused, the reason).
+//! with the result and, when refused, the reason). A refused browser goes back to
+//! `/login?oidc_error=<reason>`; API clients get the error as JSON.
 
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -154,10 +155,17 @@ async fn callback(
             }
         }
         Err(error) => {
+            let reason = error.reason_code();
             let detail = json!({"method": "oidc", "issuer": issuer,
-                "reason": error.reason_code(), "message": error.to_string()});
+                "reason": reason, "message": error.to_string()});
             audit(&state, "oidc", source_ip, "denied", detail).await;
-            AppError::from(error).into_response()
+            if wants_html(&headers) {
+                // A browser goes back to the sign-in page, which names the reason.
+                see_other(&format!("/login?oidc_error={reason}"))
+                    .unwrap_or_else(|error| error.into_response())
+            } else {
+                AppError::from(error).into_response()
+            }
         }
     };
     response
@@ -228,6 +236,14 @@ async fn finish_sign_in(
         .await?;
     let opened = open_session(state, &metadata.issuer, &claims, &tokens, &id_token, origin).await?;
     Ok((opened, pending.return_to))
+}
+
+/// A browser navigation (Accept names HTML), not an API call.
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 fn see_other(location: &str) -> Result<Response, AppError> {

@@ -32,6 +32,8 @@ pub struct UserView {
     pub active: bool,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// Signs in through the OpenID provider (no local password).
+    pub oidc: bool,
 }
 
 impl From<store::User> for UserView {
@@ -44,6 +46,7 @@ impl From<store::User> for UserView {
             active: user.active,
             created_at_ms: user.created_at_ms,
             updated_at_ms: user.updated_at_ms,
+            oidc: false,
         }
     }
 }
@@ -71,7 +74,15 @@ pub struct UpdateUserRequest {
 
 async fn list_users(State(state): State<AppState>) -> Result<Json<Vec<UserView>>, AppError> {
     let users = state.store.users().list().await?;
-    Ok(Json(users.into_iter().map(UserView::from).collect()))
+    let linked = state.store.oidc().linked_user_ids().await?;
+    let views = users.into_iter().map(|user| {
+        let oidc = linked.contains(&user.id);
+        UserView {
+            oidc,
+            ..UserView::from(user)
+        }
+    });
+    Ok(Json(views.collect()))
 }
 
 async fn create_user(
@@ -124,6 +135,13 @@ async fn update_user(
     Json(request): Json<UpdateUserRequest>,
 ) -> Result<Json<UserView>, AppError> {
     let users = state.store.users();
+    if request.password.is_some() && state.store.oidc().is_oidc_user(id).await? {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            "oidc_user",
+            format!("user {id} signs in through the OpenID provider and has no local password"),
+        ));
+    }
     if let Some(role) = request.role {
         users.update_role(id, role.as_str()).await?;
     }

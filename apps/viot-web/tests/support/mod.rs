@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod file_roots;
+pub mod oidc_app;
 pub mod oidc_peer;
 pub mod served;
 

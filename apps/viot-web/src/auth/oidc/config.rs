@@ -62,6 +62,45 @@ impl Default for OidcConfig {
     }
 }
 
+impl OidcConfig {
+    /// When enabled: a usable issuer URL, a client id, a public URL that is a URL, and at least
+    /// one mapped role. Returns the key (under `auth.oidc`) and why.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let is_url = |text: &str| text.starts_with("https://") || text.starts_with("http://");
+        if !is_url(&self.issuer_url) {
+            return Err((
+                "issuer_url",
+                format!(
+                    "{:?} is not an http(s) URL such as https://keycloak.example/realms/detectviz",
+                    self.issuer_url
+                ),
+            ));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(("client_id", "must not be empty".into()));
+        }
+        if !self.public_url.is_empty() && !is_url(&self.public_url) {
+            return Err((
+                "public_url",
+                format!("{:?} is not an http(s) URL", self.public_url),
+            ));
+        }
+        if self.admin_roles.is_empty()
+            && self.operator_roles.is_empty()
+            && self.viewer_roles.is_empty()
+        {
+            return Err((
+                "viewer_roles",
+                "no provider role is mapped: nobody could sign in".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::load_config_text;
@@ -77,6 +116,14 @@ mod tests {
         );
         assert_eq!(config.auth.oidc.operator_roles, vec!["shift".to_string()]);
         assert_eq!(config.auth.oidc.client_id, "detectviz");
+        let error = load_config_text(
+            "test.conf",
+            "[auth.oidc]\nenabled = true\nissuer_url = \"kc.example\"\n",
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("auth.oidc.issuer_url"), "{error}");
         let error = load_config_text("test.conf", "[auth.oidc]\nclient = \"x\"\n", &[])
             .unwrap_err()
             .to_string();

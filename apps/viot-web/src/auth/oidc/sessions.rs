@@ -172,7 +172,8 @@ async fn find_or_create_user(
     Ok(user)
 }
 
-fn refresh_context(session_hash: &str) -> String {
+/// The associated data that binds a sealed refresh token to its session.
+pub fn refresh_context(session_hash: &str) -> String {
     format!("oidc-refresh-token:{session_hash}")
 }
 
