@@ -379,6 +379,13 @@ async fn scan_validate_deploy_verify_snapshot_diff_and_roll_back_over_http() {
     assert_eq!(snapshots.len(), 2, "{snapshots:?}");
     assert_eq!(snapshots[0]["message"], "drop db check", "newest first");
     assert_eq!(snapshots[0]["author"], "ada");
+    assert_eq!(
+        (
+            snapshots[0]["version"].as_u64(),
+            snapshots[1]["version"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
     let before_second = snapshots[0]["id"].as_str().unwrap().to_string();
     let before_first = snapshots[1]["id"].as_str().unwrap().to_string();
     let (_, snapshot) = operator
