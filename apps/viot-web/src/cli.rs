@@ -63,6 +63,8 @@ pub enum Command {
     Notify(NotifyCommand),
     /// Discover devices over SNMP (and Modbus TCP) in CIDR ranges; records them unless --dry-run.
     Scan(crate::commands::scan::ScanArguments),
+    /// Deploy Telegraf files for stored devices and health-check targets (--dry-run: the diff).
+    Deploy(crate::commands::deploy::DeployArguments),
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,11 +5,12 @@
 //! read snapshots, diff, and roll back (the previous files return, another SIGHUP). When
 //! metrics never arrive the deploy rolls itself back with an audit entry and an event.
 
+#[path = "support/autodeploy_setup.rs"]
+mod autodeploy_setup;
 #[path = "../../../crates/autodeploy/tests/peers/mod.rs"]
 mod peers;
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -17,54 +18,12 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+use autodeploy_setup::{autodeploy_config, shared_directory, telegraf_files};
 use viot_web::app;
-use viot_web::config::Config;
 
 /// A hang guard for the polling loops, not a timing assertion.
 const HANG_GUARD: Duration = Duration::from_secs(60);
-
-fn shared_directory() -> PathBuf {
-    std::env::var_os("DETECTVIZ_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-}
-
-fn autodeploy_config(root: &Path, pid_file: &Path, verify_timeout_s: u64) -> Config {
-    let reference = shared_directory().join("reference/telegraf");
-    assert!(
-        reference.join("README.md").exists(),
-        "the Telegraf reference is required: set DETECTVIZ_SHARED_DIR (missing {})",
-        reference.display()
-    );
-    let autodeploy = toml::from_str(&format!(
-        "enabled = true\n\
-         telegraf_directory = {:?}\n\
-         snapshot_directory = {:?}\n\
-         telegraf_reference_directory = {:?}\n\
-         profiles_directory = {:?}\n\
-         healthcheck_targets_file = {:?}\n\
-         verify_timeout_s = {verify_timeout_s}\n\
-         [reload]\ntype = \"Signal\"\npid_file = {:?}\n",
-        root.join("telegraf.d"),
-        root.join("snapshots"),
-        reference,
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conf/provisioning/templates/telegraf"),
-        root.join("healthcheck_targets.csv"),
-        pid_file,
-    ))
-    .unwrap();
-    let config = Config {
-        autodeploy,
-        ..Config::default()
-    };
-    std::fs::create_dir_all(root.join("telegraf.d")).unwrap();
-    std::fs::write(
-        root.join("telegraf.d/outputs.conf"),
-        "[[outputs.http]]\nurl = \"http://127.0.0.1:8080/write\"\n",
-    )
-    .unwrap();
-    config
-}
 
 /// A signed-in user of one role talking to the in-process app.
 struct Client {
@@ -147,15 +106,6 @@ async fn scan(operator: &Client, target: &str, port: u16, community: &str) -> Ve
         .collect();
     ids.sort();
     ids
-}
-
-fn telegraf_files(root: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root.join("telegraf.d"))
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    names
 }
 
 async fn wait_for_audit(admin: &Client, action: &str) -> serde_json::Value {
@@ -379,6 +329,13 @@ async fn scan_validate_deploy_verify_snapshot_diff_and_roll_back_over_http() {
     assert_eq!(snapshots.len(), 2, "{snapshots:?}");
     assert_eq!(snapshots[0]["message"], "drop db check", "newest first");
     assert_eq!(snapshots[0]["author"], "ada");
+    assert_eq!(
+        (
+            snapshots[0]["version"].as_u64(),
+            snapshots[1]["version"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
     let before_second = snapshots[0]["id"].as_str().unwrap().to_string();
     let before_first = snapshots[1]["id"].as_str().unwrap().to_string();
     let (_, snapshot) = operator

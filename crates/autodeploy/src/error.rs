@@ -32,6 +32,9 @@ pub enum AutodeployError {
     /// A file name for telegraf.d is unsafe (path separators, hidden files, wrong extension).
     #[error("file name `{file_name}` is not allowed in telegraf.d: {reason}")]
     UnsafeFileName { file_name: String, reason: String },
+    /// No device with this id is stored.
+    #[error("device `{device_id}` is not known (scan for it first)")]
+    UnknownDevice { device_id: String },
     /// No snapshot with this id exists.
     #[error("snapshot `{snapshot_id}` does not exist")]
     UnknownSnapshot { snapshot_id: String },

@@ -19,6 +19,9 @@ const FILES_DIRECTORY_NAME: &str = "files";
 pub struct SnapshotManifest {
     /// Sortable id, e.g. `20261125T025709.123456Z`.
     pub id: String,
+    /// 1 for the first snapshot of the directory, then one more than the newest kept.
+    #[serde(default)]
+    pub version: u64,
     pub created_at: DateTime<Utc>,
     pub author: String,
     pub message: String,
@@ -59,6 +62,13 @@ impl SnapshotStore {
         message: &str,
     ) -> Result<SnapshotManifest, AutodeployError> {
         let files = read_directory_files(source_directory)?;
+        let version = self
+            .list()?
+            .iter()
+            .map(|manifest| manifest.version)
+            .max()
+            .unwrap_or(0)
+            + 1;
         let created_at = Utc::now();
         let base_id = created_at.format("%Y%m%dT%H%M%S%.6fZ").to_string();
         std::fs::create_dir_all(&self.directory).map_err(|source| {
@@ -81,6 +91,7 @@ impl SnapshotStore {
         }
         let manifest = SnapshotManifest {
             id,
+            version,
             created_at,
             author: author.to_string(),
             message: message.to_string(),

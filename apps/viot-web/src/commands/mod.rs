@@ -2,6 +2,7 @@
 
 mod accounts;
 mod bus;
+pub mod deploy;
 mod notify;
 pub mod scan;
 
@@ -86,6 +87,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Notify(command) => notify::run_notify_command(&cli.config, command).await,
         Command::Scan(arguments) => scan::run_scan_command(&cli.config, arguments).await,
+        Command::Deploy(arguments) => deploy::run_deploy_command(&cli.config, arguments).await,
     }
 }
 

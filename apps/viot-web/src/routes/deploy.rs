@@ -17,11 +17,9 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use autodeploy::scan::{ScannedDevice, SnmpCredential, device_from_scan, validate_device};
+use autodeploy::scan::{SnmpCredential, stored_devices, stored_scan, validate_device};
 use autodeploy::verify::{MetricExpectation, VerifyOutcome, expectations_for};
-use autodeploy::{
-    Autodeploy, AutodeployConfig, AutodeployError, DeployOptions, Device, GenerateOptions,
-};
+use autodeploy::{Autodeploy, AutodeployConfig, AutodeployError, DeployOptions, GenerateOptions};
 
 use crate::auth::{Access, Principal, UserRole};
 use crate::error::AppError;
@@ -78,7 +76,9 @@ pub(crate) fn lock_deploys() -> Result<OwnedMutexGuard<()>, AppError> {
 pub(crate) fn app_error(error: AutodeployError) -> AppError {
     let message = error.to_string();
     match error {
-        AutodeployError::UnknownSnapshot { .. } => AppError::not_found(message),
+        AutodeployError::UnknownSnapshot { .. } | AutodeployError::UnknownDevice { .. } => {
+            AppError::not_found(message)
+        }
         AutodeployError::Invalid { .. } => {
             AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
         }
@@ -141,31 +141,6 @@ pub(crate) async fn audit(
     }
 }
 
-/// A stored device as the generator takes it; `credentials` give the environment variable
-/// names of the credential set that answered the scan.
-async fn load_device(
-    state: &AppState,
-    device_id: &str,
-    credentials: &[SnmpCredential],
-) -> Result<Device, AppError> {
-    let record = state
-        .store
-        .devices()
-        .get(device_id)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("device {device_id}")))?;
-    let scanned: ScannedDevice = serde_json::from_str(&record.inventory).map_err(|error| {
-        AppError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            format!(
-                "device {device_id}: its stored inventory cannot be read ({error}); scan it again"
-            ),
-        )
-    })?;
-    Ok(device_from_scan(&scanned, credentials))
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidateRequest {
@@ -188,11 +163,14 @@ async fn validate(
     } else {
         request.credentials
     };
-    let device = load_device(&state, &device_id, &credentials).await?;
+    let device = stored_devices(&state.store, std::slice::from_ref(&device_id), &credentials)
+        .await
+        .map_err(app_error)?
+        .remove(0);
     let profiles = autodeploy::ProfileCatalog::load_directory(&config.profiles_directory)
         .map_err(app_error)?;
     let profile = profiles.select_for(&device).map_err(app_error)?;
-    let stored_label = credential_label_of(&state, &device_id).await;
+    let stored_label = credential_label_of(&state, &device_id).await?;
     let credential = credentials
         .iter()
         .find(|credential| Some(credential.label()) == stored_label)
@@ -205,13 +183,18 @@ async fn validate(
 }
 
 /// The label of the SNMP credential set that answered the device's last scan.
-async fn credential_label_of(state: &AppState, device_id: &str) -> Option<String> {
-    let record = state.store.devices().get(device_id).await.ok()??;
-    let scanned: ScannedDevice = serde_json::from_str(&record.inventory).ok()?;
-    match scanned.inventory {
+async fn credential_label_of(
+    state: &AppState,
+    device_id: &str,
+) -> Result<Option<String>, AppError> {
+    let Some(record) = state.store.devices().get(device_id).await? else {
+        return Ok(None);
+    };
+    let scanned = stored_scan(device_id, &record.inventory).map_err(app_error)?;
+    Ok(match scanned.inventory {
         autodeploy::scan::Inventory::Snmp(snmp) => Some(snmp.credential),
         autodeploy::scan::Inventory::Modbus(_) => None,
-    }
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,20 +213,10 @@ async fn deploy(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let config = enabled_config(&state)?;
     let guard = lock_deploys()?;
-    let device_ids = if request.devices.is_empty() {
-        let devices = state.store.devices().list().await?;
-        devices
-            .into_iter()
-            .filter(|device| device.status != "gone")
-            .map(|device| device.id)
-            .collect()
-    } else {
-        request.devices.clone()
-    };
-    let mut devices = Vec::with_capacity(device_ids.len());
-    for device_id in &device_ids {
-        devices.push(load_device(&state, device_id, &config.snmp_credentials).await?);
-    }
+    let devices = stored_devices(&state.store, &request.devices, &config.snmp_credentials)
+        .await
+        .map_err(app_error)?;
+    let device_ids: Vec<String> = devices.iter().map(|device| device.id.clone()).collect();
     let targets = read_targets(&config)?;
     let options = DeployOptions {
         dry_run: request.dry_run,
