@@ -3,9 +3,12 @@
 //! notification carries every alert queued in the group (as Alertmanager flushes an
 //! aggregation group). It re-checks the mute stage against the live silences and
 //! acknowledgements (a silence or an ack made while a group waited suppresses the send),
-//! moves the round's rows to `sending` in one store transaction, sends the groups
-//! concurrently (at most [`SEND_CONCURRENCY`] at a time), and records the sent rows in one
-//! transaction, counting the outcome in the notifier's metrics.
+//! works through the due groups a slice of `2 × SEND_CONCURRENCY` at a time (so only that
+//! slice's rows are in memory): moves the slice's rows to `sending` in one store transaction,
+//! sends its groups concurrently (at most [`SEND_CONCURRENCY`] at a time), and records the
+//! sent rows in one transaction, counting the outcome in the notifier's metrics. For a
+//! receiver that is a contact group, each group is one contact, reached through the channel
+//! aimed at them ([`crate::ChannelConfig::for_contact`]).
 //!
 //! Metrics: `detectviz_notifier_sent_total`, `_failed_total`, `_retried_total` and
 //! `_suppressed_total` (rows, by `channel`), and the gauge `detectviz_notifier_queue_depth`
@@ -105,11 +108,14 @@ impl Pipeline {
                 now_ms,
             )
             .await?;
-            let ready = self
-                .take_ready_groups(due_groups, &mute, now_ms, &mut report)
-                .await?;
-            self.send_ready_groups(ready, &mute, now_ms, &mut report)
-                .await?;
+            // A slice of groups at a time: their rows are in memory only while they are sent.
+            for due_slice in due_groups.chunks(2 * SEND_CONCURRENCY) {
+                let ready = self
+                    .take_ready_groups(due_slice.to_vec(), &mute, now_ms, &mut report)
+                    .await?;
+                self.send_ready_groups(ready, &mute, now_ms, &mut report)
+                    .await?;
+            }
         }
         let queued = notifications.count_queued().await?;
         metrics::gauge!("detectviz_notifier_queue_depth").set(queued as f64);
