@@ -64,12 +64,17 @@ fn default_send_timeout_ms() -> u64 {
     30_000
 }
 
-/// A receiver: a name routes use, and the channels that deliver to it.
+/// A receiver: a name routes use, and the channels that deliver to it. With
+/// `contact_group`, the receiver is the group's active contacts: each is reached through
+/// these channels at their own address (email, LINE id, Slack webhook), once each.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiverConfig {
     pub name: String,
     pub channels: Vec<String>,
+    /// A contact group (stored contacts, `groups`) this receiver expands to.
+    #[serde(default)]
+    pub contact_group: Option<String>,
 }
 
 /// Retries of retryable channel errors: exponential backoff with full jitter.
@@ -159,6 +164,13 @@ impl NotifierConfig {
                 .map_err(|error| NotifierError::Config(error.to_string()))?;
         }
         Ok(())
+    }
+
+    /// The receiver named `receiver`.
+    pub fn receiver(&self, receiver: &str) -> Option<&ReceiverConfig> {
+        self.receivers
+            .iter()
+            .find(|candidate| candidate.name == receiver)
     }
 
     /// The channel names of a receiver (empty for an unknown one).

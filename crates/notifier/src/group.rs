@@ -15,12 +15,15 @@ use detectviz::{AlertPhase, AlertTransition};
 
 use crate::route::MatchedRoute;
 
-/// One group: alerts with one group key, for one receiver, through one channel.
+/// One group: alerts with one group key, for one receiver, through one channel (and, for a
+/// receiver that is a contact group, to one contact).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GroupId {
     pub group_key: String,
     pub receiver: String,
     pub channel: String,
+    /// The contact's id; empty for a receiver that is a list of channels.
+    pub contact_id: String,
 }
 
 /// The timers of the route a group belongs to.

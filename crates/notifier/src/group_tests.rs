@@ -13,6 +13,7 @@ fn group() -> GroupId {
         group_key: "/:{alertname=\"SpindleTemperatureHigh\"}".to_string(),
         receiver: "ops".to_string(),
         channel: "ops-webhook".to_string(),
+        contact_id: String::new(),
     }
 }
 

@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use detectviz::AlertTransition;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use store::{NewNotification, Store};
+use store::{ContactRecord, NewNotification, Store};
 
 use crate::channel::Channel;
 use crate::config::NotifierConfig;
@@ -129,9 +129,10 @@ impl Pipeline {
         transitions: &[AlertTransition],
         now_ms: i64,
     ) -> Result<usize, NotifierError> {
+        let contacts = self.load_contact_groups(!transitions.is_empty()).await?;
         let mut rows = Vec::new();
         for transition in transitions {
-            self.rows_of(transition, now_ms, &mut rows);
+            self.rows_of(transition, now_ms, &contacts, &mut rows);
         }
         Ok(self
             .store
@@ -140,9 +141,76 @@ impl Pipeline {
             .await?)
     }
 
-    /// The outbox rows of one transition: one per (matched route, channel of its receiver),
+    /// The active contacts of every contact group a receiver names (none without receivers
+    /// of that kind, or when `needed` is false).
+    async fn load_contact_groups(
+        &self,
+        needed: bool,
+    ) -> Result<BTreeMap<String, Vec<ContactRecord>>, NotifierError> {
+        let mut groups = BTreeMap::new();
+        if !needed {
+            return Ok(groups);
+        }
+        for receiver in &self.config.receivers {
+            let Some(group) = &receiver.contact_group else {
+                continue;
+            };
+            if !groups.contains_key(group) {
+                let members = self.store.contacts().list_active_in_group(group).await?;
+                groups.insert(group.clone(), members);
+            }
+        }
+        Ok(groups)
+    }
+
+    /// Where a receiver's notifications go: (channel, contact id) pairs. A plain receiver is
+    /// its channels; a contact group is each active member through each channel that can
+    /// reach them (their address of that kind, and the channel among theirs if they chose).
+    fn targets_of(
+        &self,
+        receiver: &str,
+        contacts: &BTreeMap<String, Vec<ContactRecord>>,
+    ) -> Vec<(String, String)> {
+        let channels = self.config.channels_of(receiver);
+        let contact_group = self
+            .config
+            .receiver(receiver)
+            .and_then(|found| found.contact_group.as_ref());
+        let Some(contact_group) = contact_group else {
+            return channels
+                .iter()
+                .map(|channel| (channel.clone(), String::new()))
+                .collect();
+        };
+        let members = contacts.get(contact_group).map_or(&[][..], Vec::as_slice);
+        let mut targets = Vec::new();
+        for contact in members {
+            for channel in channels {
+                let chosen = contact.channels.is_empty() || contact.channels.contains(channel);
+                let reachable = self
+                    .config
+                    .channels
+                    .iter()
+                    .find(|config| config.name() == channel)
+                    .and_then(|config| config.for_contact(contact))
+                    .is_some();
+                if chosen && reachable {
+                    targets.push((channel.clone(), contact.id.clone()));
+                }
+            }
+        }
+        targets
+    }
+
+    /// The outbox rows of one transition: one per (matched route, target of its receiver),
     /// due when the group's timers allow.
-    fn rows_of(&self, transition: &AlertTransition, now_ms: i64, rows: &mut Vec<NewNotification>) {
+    fn rows_of(
+        &self,
+        transition: &AlertTransition,
+        now_ms: i64,
+        contacts: &BTreeMap<String, Vec<ContactRecord>>,
+        rows: &mut Vec<NewNotification>,
+    ) {
         if !transition.notify {
             tracing::debug!(fingerprint = %transition.fingerprint, "not notifiable (flapping)");
             return;
@@ -157,11 +225,12 @@ impl Pipeline {
                 transitions: vec![transition.clone()],
             };
             let payload = serde_json::to_value(&payload).expect("an outbox payload serialises");
-            for channel in self.config.channels_of(&matched.receiver) {
+            for (channel, contact_id) in self.targets_of(&matched.receiver, contacts) {
                 let group = GroupId {
                     group_key: group_key.clone(),
                     receiver: matched.receiver.clone(),
-                    channel: channel.clone(),
+                    channel,
+                    contact_id,
                 };
                 let due_at_ms =
                     self.lock_state()
@@ -173,6 +242,7 @@ impl Pipeline {
                     group_key: group.group_key,
                     receiver: group.receiver,
                     channel: group.channel,
+                    contact_id: group.contact_id,
                     payload: payload.clone(),
                     next_attempt_at_ms: Some(due_at_ms),
                     now_ms,
@@ -221,6 +291,7 @@ impl Pipeline {
                 group_key: repeat.group.group_key,
                 receiver: repeat.group.receiver,
                 channel: repeat.group.channel,
+                contact_id: repeat.group.contact_id,
                 payload: serde_json::to_value(&payload).expect("an outbox payload serialises"),
                 next_attempt_at_ms: Some(now_ms),
                 now_ms,
@@ -249,8 +320,8 @@ fn transition_identity(transition: &AlertTransition) -> String {
     )
 }
 
-/// Stable per (group key, receiver, channel, what is notified): a redelivered event maps to
-/// the row it created the first time.
+/// Stable per (group key, receiver, channel, contact, what is notified): a redelivered
+/// event maps to the row it created the first time, and one contact never gets a second.
 pub fn idempotency_key(group: &GroupId, identity: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [
@@ -261,6 +332,10 @@ pub fn idempotency_key(group: &GroupId, identity: &str) -> String {
     ] {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
+    }
+    if !group.contact_id.is_empty() {
+        hasher.update(b"contact\0");
+        hasher.update(group.contact_id.as_bytes());
     }
     hasher.finalize()[..16]
         .iter()

@@ -3,9 +3,12 @@
 //! notification carries every alert queued in the group (as Alertmanager flushes an
 //! aggregation group). It re-checks the mute stage against the live silences and
 //! acknowledgements (a silence or an ack made while a group waited suppresses the send),
-//! moves the round's rows to `sending` in one store transaction, sends the groups
-//! concurrently (at most [`SEND_CONCURRENCY`] at a time), and records the sent rows in one
-//! transaction, counting the outcome in the notifier's metrics.
+//! works through the due groups a slice of `2 × SEND_CONCURRENCY` at a time (so only that
+//! slice's rows are in memory): moves the slice's rows to `sending` in one store transaction,
+//! sends its groups concurrently (at most [`SEND_CONCURRENCY`] at a time), and records the
+//! sent rows in one transaction, counting the outcome in the notifier's metrics. For a
+//! receiver that is a contact group, each group is one contact, reached through the channel
+//! aimed at them ([`crate::ChannelConfig::for_contact`]).
 //!
 //! Metrics: `detectviz_notifier_sent_total`, `_failed_total`, `_retried_total` and
 //! `_suppressed_total` (rows, by `channel`), and the gauge `detectviz_notifier_queue_depth`
@@ -19,7 +22,7 @@ use futures::StreamExt;
 use store::{DueGroup, NotificationRecord};
 
 use super::{DeliveryReport, OutboxPayload, Pipeline};
-use crate::channel::Delivered;
+use crate::channel::{Channel, Delivered};
 use crate::error::{ChannelError, NotifierError};
 use crate::group::GroupId;
 use crate::mute::{DropReason, MuteContext};
@@ -38,11 +41,13 @@ pub const SEND_CONCURRENCY: usize = 32;
 /// One due row with its payload's transitions, read once (the payload itself is dropped).
 type DueRow = (NotificationRecord, Vec<AlertTransition>);
 
-/// A group ready to be sent: its rows (owned, in `sending` once taken).
+/// A group ready to be sent: its rows (owned, in `sending` once taken), and for a contact
+/// the channel aimed at them.
 struct ReadyGroup {
     group: GroupId,
     group_labels: BTreeMap<String, String>,
     rows: Vec<DueRow>,
+    contact_channel: Option<Box<dyn Channel>>,
 }
 
 impl ReadyGroup {
@@ -103,11 +108,14 @@ impl Pipeline {
                 now_ms,
             )
             .await?;
-            let ready = self
-                .take_ready_groups(due_groups, &mute, now_ms, &mut report)
-                .await?;
-            self.send_ready_groups(ready, &mute, now_ms, &mut report)
-                .await?;
+            // A slice of groups at a time: their rows are in memory only while they are sent.
+            for due_slice in due_groups.chunks(2 * SEND_CONCURRENCY) {
+                let ready = self
+                    .take_ready_groups(due_slice.to_vec(), &mute, now_ms, &mut report)
+                    .await?;
+                self.send_ready_groups(ready, &mute, now_ms, &mut report)
+                    .await?;
+            }
         }
         let queued = notifications.count_queued().await?;
         metrics::gauge!("detectviz_notifier_queue_depth").set(queued as f64);
@@ -130,6 +138,7 @@ impl Pipeline {
                 group_key: due.group_key.clone(),
                 receiver: due.receiver.clone(),
                 channel: due.channel.clone(),
+                contact_id: due.contact_id.clone(),
             };
             if !self.lock_state().timers.may_send(&group, now_ms) {
                 report.waiting += 1;
@@ -163,6 +172,20 @@ impl Pipeline {
                     row
                 })
                 .collect();
+            let contact_channel = match self.contact_channel(&group).await? {
+                Ok(contact_channel) => contact_channel,
+                Err(reason) => {
+                    for (record, _) in &rows {
+                        if notifications
+                            .mark_suppressed(record.id, &reason, now_ms)
+                            .await?
+                        {
+                            report.suppressed += 1;
+                        }
+                    }
+                    continue;
+                }
+            };
             let rows = self
                 .suppress_muted(&group, rows, mute, now_ms, report)
                 .await?;
@@ -183,6 +206,7 @@ impl Pipeline {
                 group,
                 group_labels: group_labels.unwrap_or_default(),
                 rows,
+                contact_channel,
             });
         }
         let ids: Vec<i64> = ready
@@ -270,7 +294,7 @@ impl Pipeline {
         let outcomes: Vec<(ReadyGroup, Result<Delivered, ChannelError>)> =
             futures::stream::iter(sendable)
                 .map(|(ready_group, notification)| async move {
-                    let sent = self.send_one(&ready_group.group, &notification).await;
+                    let sent = self.send_one(&ready_group, &notification).await;
                     (ready_group, sent)
                 })
                 .buffer_unordered(SEND_CONCURRENCY)
@@ -317,13 +341,53 @@ impl Pipeline {
         Ok(())
     }
 
-    /// One attempt through the group's channel, bounded by `send_timeout_ms`.
-    async fn send_one(
+    /// For a group of a contact: the channel aimed at the contact (`Ok(None)` for other
+    /// groups), or why the contact cannot be sent to any more (deleted, inactive, no address
+    /// for this channel), which suppresses the group's rows.
+    async fn contact_channel(
         &self,
         group: &GroupId,
+    ) -> Result<Result<Option<Box<dyn Channel>>, String>, NotifierError> {
+        if group.contact_id.is_empty() {
+            return Ok(Ok(None));
+        }
+        let Some(contact) = self.store.contacts().get(&group.contact_id).await? else {
+            return Ok(Err(format!("contact {} was deleted", group.contact_id)));
+        };
+        if !contact.active {
+            return Ok(Err(format!("contact {} is inactive", contact.name)));
+        }
+        let aimed = self
+            .config
+            .channels
+            .iter()
+            .find(|config| config.name() == group.channel)
+            .and_then(|config| config.for_contact(&contact));
+        let Some(aimed) = aimed else {
+            return Ok(Err(format!(
+                "contact {} has no address for channel {}",
+                contact.name, group.channel
+            )));
+        };
+        Ok(aimed
+            .build()
+            .map(Some)
+            .map_err(|error| format!("contact {}: {error}", contact.name)))
+    }
+
+    /// One attempt through the group's channel (or the one aimed at its contact), bounded by
+    /// `send_timeout_ms`.
+    async fn send_one(
+        &self,
+        ready_group: &ReadyGroup,
         notification: &Notification,
     ) -> Result<Delivered, ChannelError> {
-        let Some(channel) = self.channels.get(&group.channel) else {
+        let group = &ready_group.group;
+        let channel = match &ready_group.contact_channel {
+            Some(contact_channel) => Some(contact_channel.as_ref()),
+            None => self.channels.get(&group.channel).map(Box::as_ref),
+        };
+        let Some(channel) = channel else {
             return Err(ChannelError::InvalidMessage {
                 channel: group.channel.clone(),
                 reason: "the channel is no longer configured".to_string(),

@@ -66,6 +66,8 @@ pub struct NewNotification {
     pub group_key: String,
     pub receiver: String,
     pub channel: String,
+    /// The contact a receiver's contact group expanded to; empty for plain receivers.
+    pub contact_id: String,
     pub payload: serde_json::Value,
     /// When the row may be sent first (the group's `group_wait`); `None`: now.
     pub next_attempt_at_ms: Option<i64>,
@@ -80,6 +82,8 @@ pub struct NotificationRecord {
     pub group_key: String,
     pub receiver: String,
     pub channel: String,
+    /// The contact the row is for (a receiver's contact group); empty for plain receivers.
+    pub contact_id: String,
     pub status: DeliveryStatus,
     pub attempts: u32,
     pub last_error: Option<String>,
@@ -120,7 +124,8 @@ impl NotificationClaim {
 macro_rules! select_notifications {
     ($tail:literal) => {
         concat!(
-            "SELECT id, idempotency_key, group_key, receiver, channel, status, attempts, ",
+            "SELECT id, idempotency_key, group_key, receiver, channel, contact_id, status, ",
+            "attempts, ",
             "last_error, provider_message_id, payload, created_at, updated_at, next_attempt_at ",
             "FROM notifications ",
             $tail
@@ -129,13 +134,15 @@ macro_rules! select_notifications {
 }
 
 const SQLITE_INSERT_IF_NEW: &str = "INSERT INTO notifications \
-     (idempotency_key, group_key, receiver, channel, status, attempts, payload, created_at, \
-     updated_at, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) \
+     (idempotency_key, group_key, receiver, channel, contact_id, status, attempts, payload, \
+     created_at, updated_at, next_attempt_at) \
+     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?) \
      ON CONFLICT (idempotency_key) DO NOTHING";
 
 const MYSQL_INSERT_IF_NEW: &str = "INSERT IGNORE INTO notifications \
-     (idempotency_key, group_key, receiver, channel, status, attempts, payload, created_at, \
-     updated_at, next_attempt_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)";
+     (idempotency_key, group_key, receiver, channel, contact_id, status, attempts, payload, \
+     created_at, updated_at, next_attempt_at) \
+     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)";
 
 /// Repository over the `notifications` table; get it with [`Store::notifications`].
 pub struct Notifications<'store> {
@@ -161,6 +168,7 @@ impl<'store> Notifications<'store> {
             .bind(&notification.group_key)
             .bind(&notification.receiver)
             .bind(&notification.channel)
+            .bind(&notification.contact_id)
             .bind(notification.payload.to_string())
             .bind(notification.now_ms)
             .bind(notification.now_ms)
@@ -416,6 +424,7 @@ fn notification_from_row(row: &AnyRow) -> Result<NotificationRecord, StoreError>
         group_key: row.try_get("group_key")?,
         receiver: row.try_get("receiver")?,
         channel: row.try_get("channel")?,
+        contact_id: row.try_get("contact_id")?,
         status,
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
         last_error: row.try_get("last_error")?,

@@ -15,13 +15,14 @@ use super::{
 use crate::StoreError;
 use crate::database_url::Backend;
 
-/// One (group key, receiver, channel) with rows due, as [`Notifications::list_due_groups`]
+/// One (group key, receiver, channel, contact) with rows due, as [`Notifications::list_due_groups`]
 /// lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DueGroup {
     pub group_key: String,
     pub receiver: String,
     pub channel: String,
+    pub contact_id: String,
 }
 
 impl Notifications<'_> {
@@ -46,6 +47,7 @@ impl Notifications<'_> {
                 .bind(&notification.group_key)
                 .bind(&notification.receiver)
                 .bind(&notification.channel)
+                .bind(&notification.contact_id)
                 .bind(notification.payload.to_string())
                 .bind(notification.now_ms)
                 .bind(notification.now_ms)
@@ -68,10 +70,10 @@ impl Notifications<'_> {
         limit: u32,
     ) -> Result<Vec<DueGroup>, StoreError> {
         let rows = sqlx::query(
-            "SELECT group_key, receiver, channel, MIN(id) AS first_id FROM notifications \
-             WHERE status IN ('pending', 'retrying') \
+            "SELECT group_key, receiver, channel, contact_id, MIN(id) AS first_id \
+             FROM notifications WHERE status IN ('pending', 'retrying') \
              AND (next_attempt_at IS NULL OR next_attempt_at <= ?) \
-             GROUP BY group_key, receiver, channel ORDER BY first_id LIMIT ?",
+             GROUP BY group_key, receiver, channel, contact_id ORDER BY first_id LIMIT ?",
         )
         .bind(now_ms)
         .bind(i64::from(limit))
@@ -83,6 +85,7 @@ impl Notifications<'_> {
                     group_key: row.try_get("group_key")?,
                     receiver: row.try_get("receiver")?,
                     channel: row.try_get("channel")?,
+                    contact_id: row.try_get("contact_id")?,
                 })
             })
             .collect()
@@ -97,7 +100,7 @@ impl Notifications<'_> {
         limit: u32,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
         let rows = sqlx::query(select_notifications!(
-            "WHERE group_key = ? AND receiver = ? AND channel = ? \
+            "WHERE group_key = ? AND receiver = ? AND channel = ? AND contact_id = ? \
              AND status IN ('pending', 'retrying') \
              AND (next_attempt_at IS NULL OR next_attempt_at <= ?) \
              ORDER BY id LIMIT ?"
@@ -105,6 +108,7 @@ impl Notifications<'_> {
         .bind(&group.group_key)
         .bind(&group.receiver)
         .bind(&group.channel)
+        .bind(&group.contact_id)
         .bind(now_ms)
         .bind(i64::from(limit))
         .fetch_all(self.store.pool())

@@ -11,6 +11,7 @@ fn notification(key: &str, next_attempt_at_ms: Option<i64>) -> NewNotification {
         group_key: "/0:{alertname=\"BoilerHot\"}".to_string(),
         receiver: "plant-oncall".to_string(),
         channel: "ops-webhook".to_string(),
+        contact_id: String::new(),
         payload: json!({ "transition": { "fingerprint": "0a887e641d7af92d" } }),
         next_attempt_at_ms,
         now_ms: NOW_MS,

@@ -135,6 +135,7 @@ async fn report_queries_read_the_period_only(store: &Store) -> anyhow::Result<()
                 group_key: "g".to_string(),
                 receiver: "plant".to_string(),
                 channel: channel.to_string(),
+                contact_id: String::new(),
                 payload: json!({}),
                 next_attempt_at_ms: None,
                 now_ms: START_MS + 1_000,

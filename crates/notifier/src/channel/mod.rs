@@ -67,6 +67,30 @@ impl ChannelConfig {
         }
     }
 
+    /// This channel aimed at one contact: email to the contact's address, a LINE push to
+    /// the contact's LINE id, Slack through the contact's own webhook; `None` when the
+    /// contact has no address of that kind, or for a webhook (never per contact).
+    pub fn for_contact(&self, contact: &store::ContactRecord) -> Option<ChannelConfig> {
+        match self {
+            ChannelConfig::Email(config) if !contact.email.is_empty() => {
+                let mut config = config.clone();
+                config.to = vec![contact.email.clone()];
+                Some(ChannelConfig::Email(config))
+            }
+            ChannelConfig::Line(config) if !contact.line_id.is_empty() => {
+                let mut config = config.clone();
+                config.to = contact.line_id.clone();
+                Some(ChannelConfig::Line(config))
+            }
+            ChannelConfig::Slack(config) if !contact.slack_webhook.is_empty() => {
+                let mut config = config.clone();
+                config.webhook_url = detectviz::Secret::new(contact.slack_webhook.clone());
+                Some(ChannelConfig::Slack(config))
+            }
+            _ => None,
+        }
+    }
+
     /// Checks the configuration and builds the channel.
     pub fn build(&self) -> Result<Box<dyn Channel>, ConfigError> {
         match self {

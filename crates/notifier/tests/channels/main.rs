@@ -3,6 +3,7 @@
 //! `pipeline` drives the notification pipeline and `run_notifier` against the same peers.
 
 mod conformance;
+mod contacts;
 mod email;
 mod grouping;
 mod http_peer;

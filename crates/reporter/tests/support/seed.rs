@@ -147,6 +147,7 @@ pub async fn seed_day(store: &Store) {
                 group_key: "g".to_string(),
                 receiver: "plant".to_string(),
                 channel: channel.to_string(),
+                contact_id: String::new(),
                 payload: json!({}),
                 next_attempt_at_ms: None,
                 now_ms: DAY_START_MS + 3 * HOUR_MS,
