@@ -15,6 +15,7 @@ pub mod health;
 pub mod ingest;
 pub mod metrics;
 pub mod notifications;
+pub mod notifier_routes;
 pub mod openapi;
 pub mod openapi_catalog;
 pub mod reports;
@@ -39,6 +40,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = rules::add_routes(book);
     let book = contacts::add_routes(book);
     let book = notifications::add_routes(book);
+    let book = notifier_routes::add_routes(book);
     let book = automation_rules::add_routes(book);
     let book = tasks::add_routes(book);
     let book = tickets::add_routes(book);

@@ -1,0 +1,165 @@
+// table-config, automation tab: a Tabulator editor over /api/automation/rules. Rules of the
+// config file are read-only and greyed; a stored rule's edit is saved at once (PUT); a new rule
+// is saved with its Save button (POST). A refusal shows the server's message in the row and
+// marks the column of the field it names (`trigger.when` marks the trigger cell).
+(function () {
+  "use strict";
+  var config = window.detectvizConfig;
+  var labels = config.labels;
+  var table = null;
+  // The columns whose text is a JSON value of the rule.
+  var jsonFields = ["trigger", "action", "parameters"];
+
+  function jsonText(value) { return value === undefined || value === null ? "" : JSON.stringify(value); }
+
+  function automationRow(entry) {
+    var rule = entry.rule || {};
+    return {
+      source: entry.source, read_only: Boolean(entry.read_only) || !entry.rule, pending: false,
+      id: rule.id || "", name: rule.name || "", trigger: jsonText(rule.trigger),
+      action: jsonText(rule.action), parameters: jsonText(rule.parameters || {}),
+      cooldown_s: rule.cooldown_s || 0, error: entry.problem || "", status: "", original: rule,
+    };
+  }
+
+  function newRow() {
+    return {
+      source: "new", read_only: false, pending: true, id: "", name: "",
+      trigger: '{"min_severity":"critical","on":"firing"}',
+      action: '{"type":"webhook","name":"hook","url":"https://"}',
+      parameters: "{}", cooldown_s: 0, error: "", status: "", original: {},
+    };
+  }
+
+  // The rule a row describes: its original with the edited columns put in. A column that is
+  // not JSON is refused here, naming it, before anything is sent.
+  function ruleFromRow(data) {
+    var rule = JSON.parse(JSON.stringify(data.original || {}));
+    rule.id = String(data.id || "").trim();
+    rule.name = data.name;
+    rule.cooldown_s = Number(data.cooldown_s) || 0;
+    jsonFields.forEach(function (field) {
+      try {
+        rule[field] = JSON.parse(data[field] || "null");
+      } catch (error) {
+        var problem = new Error(field + ": " + labels.not_json + " (" + error.message + ")");
+        problem.field = field;
+        throw problem;
+      }
+    });
+    if (rule.parameters === null) delete rule.parameters;
+    return rule;
+  }
+
+  function save(row) {
+    var data = row.getData();
+    if (data.read_only) return;
+    var rule;
+    try {
+      rule = ruleFromRow(data);
+    } catch (problem) {
+      config.markRow(row, problem.message, problem.field);
+      return;
+    }
+    var url = "/api/automation/rules" + (data.pending ? "" : "/" + encodeURIComponent(data.id));
+    config.request(data.pending ? "POST" : "PUT", url, rule).then(function (view) {
+      var saved = automationRow(view);
+      saved.status = "saved";
+      row.update(saved);
+      config.markRow(row, "");
+    }, function (error) {
+      config.markRow(row, error.message, error.field);
+    });
+  }
+
+  function remove(row) {
+    var data = row.getData();
+    if (data.pending) { row.delete(); return; }
+    if (!window.confirm(labels.confirm_delete + " " + data.id)) return;
+    config.request("DELETE", "/api/automation/rules/" + encodeURIComponent(data.id)).then(
+      function () { row.delete(); },
+      function (error) { config.markRow(row, error.message, error.field); }
+    );
+  }
+
+  function editable(cell) {
+    var data = cell.getRow().getData();
+    if (data.read_only) return false;
+    return cell.getField() !== "id" || data.pending;
+  }
+
+  function saveEdited(cell) {
+    if (cell.getRow().getData().pending) return; // a new rule waits for its Save button
+    save(cell.getRow());
+  }
+
+  function buttons(cell) {
+    var data = cell.getRow().getData();
+    var group = document.createElement("div");
+    group.className = "btn-group btn-group-sm";
+    if (data.read_only) return group;
+    if (data.pending) {
+      var saveButton = document.createElement("button");
+      saveButton.type = "button";
+      saveButton.className = "btn btn-primary save-rule";
+      saveButton.textContent = labels.save;
+      saveButton.addEventListener("click", function () { save(cell.getRow()); });
+      group.appendChild(saveButton);
+    }
+    var deleteButton = document.createElement("button");
+    deleteButton.type = "button";
+    deleteButton.className = "btn btn-outline-danger delete-rule";
+    deleteButton.title = labels.delete;
+    deleteButton.setAttribute("aria-label", labels.delete);
+    deleteButton.innerHTML = '<i class="bi bi-trash"></i>';
+    deleteButton.addEventListener("click", function () { remove(cell.getRow()); });
+    group.appendChild(deleteButton);
+    return group;
+  }
+
+  function column(title, field, extra) {
+    return Object.assign({
+      title: title, field: field, editor: "input", editable: editable, cellEdited: saveEdited,
+      editorParams: config.labelled(title), formatter: "textarea",
+    }, extra || {});
+  }
+
+  function load() {
+    config.request("GET", "/api/automation/rules").then(function (entries) {
+      var pending = table.getData().filter(function (data) { return data.pending; });
+      table.replaceData(entries.map(automationRow).concat(pending));
+    }, function (error) { detectviz.showMessage("danger", error.message); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    table = new Tabulator("#automation-table", {
+      layout: "fitDataStretch", index: "id", placeholder: "—", height: "auto",
+      rowFormatter: function (row) {
+        var data = row.getData();
+        row.getElement().classList.toggle("row-readonly", Boolean(data.read_only));
+        row.getElement().classList.toggle("row-pending", Boolean(data.pending));
+      },
+      columns: [
+        { title: labels.source, field: "source", width: 80, headerSort: false },
+        column(labels.id, "id", { minWidth: 130, formatter: "plaintext" }),
+        column(labels.name, "name", { minWidth: 150 }),
+        column(labels.trigger, "trigger", { minWidth: 200, widthGrow: 2 }),
+        column(labels.action, "action", { minWidth: 220, widthGrow: 3 }),
+        column(labels.parameters, "parameters", { minWidth: 120 }),
+        column(labels.cooldown, "cooldown_s", { width: 110, editor: "number", formatter: "plaintext" }),
+        config.errorColumn(),
+        { title: labels.actions, field: "actions", formatter: buttons, headerSort: false, width: 110 },
+      ],
+    });
+    table.on("tableBuilt", load);
+    config.register("automation", table);
+    document.getElementById("add-automation-rule").addEventListener("click", function () {
+      table.addRow(newRow(), true).then(function (row) {
+        row.scrollTo();
+        var idCell = row.getCell("id");
+        if (idCell) idCell.edit();
+      });
+    });
+    window.detectvizAutomationRules = { reload: load, table: function () { return table; } };
+  });
+})();
