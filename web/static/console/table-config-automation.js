@@ -10,7 +10,34 @@
   // The columns whose text is a JSON value of the rule.
   var jsonFields = ["trigger", "action", "parameters"];
 
-  function jsonText(value) { return value === undefined || value === null ? "" : JSON.stringify(value); }
+  // A value as JSON text, leaving out an object's unset (null) keys and empty lists.
+  function jsonText(value) {
+    if (value === undefined || value === null) return "";
+    return JSON.stringify(value, function (key, item) {
+      if (key !== "" && (item === null || (Array.isArray(item) && item.length === 0))) return undefined;
+      return item;
+    });
+  }
+
+  function idFormatter(cell) {
+    var data = cell.getRow().getData();
+    var wrapper = document.createElement("span");
+    var badge = document.createElement("span");
+    badge.className = "badge me-1 " + (data.source === "api" ? "text-bg-primary" : "text-bg-secondary");
+    badge.textContent = data.source;
+    wrapper.appendChild(badge);
+    wrapper.appendChild(document.createTextNode(cell.getValue() || ""));
+    return wrapper;
+  }
+
+  // The action in one line (`webhook mes → http://…`); the editor and tooltip have the JSON.
+  function actionFormatter(cell) {
+    var action;
+    try { action = JSON.parse(cell.getValue() || "null"); } catch (error) { return cell.getValue(); }
+    if (!action || typeof action !== "object") return cell.getValue();
+    var target = action.url || action.script || action.model || action.command || "";
+    return [action.type, action.name].filter(Boolean).join(" ") + (target ? " → " + target : "");
+  }
 
   function automationRow(entry) {
     var rule = entry.rule || {};
@@ -120,7 +147,7 @@
   function column(title, field, extra) {
     return Object.assign({
       title: title, field: field, editor: "input", editable: editable, cellEdited: saveEdited,
-      editorParams: config.labelled(title), formatter: "textarea",
+      editorParams: config.labelled(title), formatter: "plaintext", tooltip: true,
     }, extra || {});
   }
 
@@ -133,22 +160,21 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     table = new Tabulator("#automation-table", {
-      layout: "fitDataStretch", index: "id", placeholder: "—", height: "auto",
+      layout: "fitColumns", index: "id", placeholder: "—", height: "auto", columnDefaults: { headerSort: false },
       rowFormatter: function (row) {
         var data = row.getData();
         row.getElement().classList.toggle("row-readonly", Boolean(data.read_only));
         row.getElement().classList.toggle("row-pending", Boolean(data.pending));
       },
       columns: [
-        { title: labels.source, field: "source", width: 80, headerSort: false },
-        column(labels.id, "id", { minWidth: 130, formatter: "plaintext" }),
-        column(labels.name, "name", { minWidth: 150 }),
-        column(labels.trigger, "trigger", { minWidth: 200, widthGrow: 2 }),
-        column(labels.action, "action", { minWidth: 220, widthGrow: 3 }),
-        column(labels.parameters, "parameters", { minWidth: 120 }),
-        column(labels.cooldown, "cooldown_s", { width: 110, editor: "number", formatter: "plaintext" }),
-        config.errorColumn(),
-        { title: labels.actions, field: "actions", formatter: buttons, headerSort: false, width: 110 },
+        column(labels.id, "id", { minWidth: 160, formatter: idFormatter }),
+        column(labels.name, "name", { minWidth: 110, formatter: "textarea" }),
+        column(labels.trigger, "trigger", { minWidth: 140, widthGrow: 2 }),
+        column(labels.action, "action", { minWidth: 150, widthGrow: 2, formatter: actionFormatter }),
+        column(labels.parameters, "parameters", { minWidth: 70 }),
+        column(labels.cooldown, "cooldown_s", { width: 70, editor: "number" }),
+        Object.assign(config.errorColumn(), { minWidth: 150, widthGrow: 2 }),
+        { title: labels.actions, field: "actions", formatter: buttons, width: 80 },
       ],
     });
     table.on("tableBuilt", load);

@@ -52,7 +52,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     routesTable = new Tabulator("#routes-table", {
-      layout: "fitDataStretch", placeholder: "—", height: "auto", headerSort: false,
+      layout: "fitDataStretch", placeholder: "—", height: "auto", columnDefaults: { headerSort: false },
       columns: [
         { title: labels.path, field: "path", minWidth: 110, formatter: pathFormatter },
         { title: labels.matchers, field: "matchers", minWidth: 200, widthGrow: 2, formatter: "textarea" },
@@ -64,7 +64,7 @@
       ],
     });
     receiversTable = new Tabulator("#receivers-table", {
-      layout: "fitDataStretch", placeholder: "—", height: "auto", headerSort: false,
+      layout: "fitDataStretch", placeholder: "—", height: "auto", columnDefaults: { headerSort: false },
       columns: [
         { title: labels.receiver, field: "name", minWidth: 160 },
         { title: labels.channels, field: "channels", minWidth: 300, widthGrow: 3 },

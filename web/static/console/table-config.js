@@ -46,7 +46,10 @@
       var span = document.createElement("span");
       var data = cell.getRow().getData();
       span.className = data.error ? "cell-error" : data.status === "saved" ? "cell-saved" : "";
-      span.textContent = data.error || (data.status === "saved" ? labels.saved : "");
+      var message = data.error || (data.status === "saved" ? labels.saved : "");
+      // A long message (a parser's) is cut in the cell; its tooltip has it whole.
+      span.textContent = message.length > 120 ? message.slice(0, 120) + "…" : message;
+      if (message.length > 120) span.title = message;
       return span;
     }, minWidth: 160, widthGrow: 2, headerSort: false };
   }

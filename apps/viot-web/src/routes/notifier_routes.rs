@@ -190,3 +190,53 @@ fn describe_window(window: &TimeWindow) -> String {
         window.utc_offset_minutes
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_inherit_receiver_grouping_and_timers_and_are_listed_depth_first() {
+        let root: RouteConfig = toml::from_str(
+            r#"
+            receiver = "oncall"
+            group_by = ["alertname"]
+            group_wait_s = 10
+            [[routes]]
+            matchers = [{ name = "severity", op = "=", value = "critical" }]
+            repeat_interval_s = 60
+            [[routes.routes]]
+            receiver = "pager"
+            [[routes]]
+            receiver = "office"
+            active_time = { days = ["mon", "fri"], start = "08:00", end = "18:00", utc_offset_minutes = 480 }
+            "#,
+        )
+        .unwrap();
+        let defaults = Inherited {
+            receiver: String::new(),
+            group_by: Vec::new(),
+            group_wait_s: DEFAULT_GROUP_WAIT_S,
+            group_interval_s: DEFAULT_GROUP_INTERVAL_S,
+            repeat_interval_s: DEFAULT_REPEAT_INTERVAL_S,
+        };
+        let mut routes = Vec::new();
+        flatten_route(&root, "/".to_string(), 0, &defaults, &mut routes);
+        let paths: Vec<&str> = routes.iter().map(|route| route.path.as_str()).collect();
+        assert_eq!(paths, ["/", "/0", "/0/0", "/1"]);
+        let grandchild = &routes[2];
+        assert_eq!(grandchild.receiver, "pager");
+        assert!(!grandchild.receiver_inherited);
+        assert_eq!(grandchild.group_by, ["alertname"]);
+        assert_eq!(grandchild.group_wait_s, 10);
+        assert_eq!(grandchild.repeat_interval_s, 60);
+        assert_eq!(grandchild.group_interval_s, DEFAULT_GROUP_INTERVAL_S);
+        assert_eq!(routes[1].receiver, "oncall");
+        assert!(routes[1].receiver_inherited);
+        assert_eq!(
+            routes[3].active_time.as_deref(),
+            Some("mon fri 08:00-18:00 UTC+480min")
+        );
+        assert_eq!(routes[0].active_time, None);
+    }
+}
