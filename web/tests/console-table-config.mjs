@@ -100,8 +100,20 @@ export async function tableConfigSteps({ page, base, step, shoot }) {
   await shootRoutes(page, "zh-TW");
 }
 
+// Screenshots of the groups, automation and routes tabs in `language` (the page is open).
+export async function shootTabs(page, language) {
+  const shots = { groups: "#groups-table .tabulator-row", automation: '#automation-table .tabulator-row:has-text("notify-mes")' };
+  for (const [tab, selector] of Object.entries(shots)) {
+    await page.click(`#tab-${tab}`);
+    await page.locator(selector).first().waitFor();
+    await page.waitForTimeout(300); // the tab has faded in
+    await page.screenshot({ path: `${process.env.DV_SCREENSHOTS}/table-config-${tab}-${language}.png` });
+  }
+  await shootRoutes(page, language);
+}
+
 // The routes tab (already on the page): the configured route tree, child indented.
-export async function shootRoutes(page, language) {
+async function shootRoutes(page, language) {
   await page.click("#tab-routes");
   await page.locator('#routes-table .tabulator-row:has-text("pager")').waitFor();
   const pager = page.locator('#receivers-table .tabulator-row:has-text("pager")');

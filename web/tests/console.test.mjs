@@ -5,7 +5,7 @@ import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
-import { tableConfigSteps, shootRoutes } from "./console-table-config.mjs";
+import { tableConfigSteps, shootTabs } from "./console-table-config.mjs";
 
 const base = process.env.DV_BASE_URL;
 const screenshots = process.env.DV_SCREENSHOTS;
@@ -135,7 +135,7 @@ try {
     await page.waitForTimeout(300);
     await shoot(page, `${name}-en`);
   }
-  await shootRoutes(page, "en"); // the table-config page is still open
+  await shootTabs(page, "en"); // the table-config page is still open
   await page.goto(`${base}/pages/record-status`);
   assert.match(await page.textContent("#alert-rows"), /Critical/);
 

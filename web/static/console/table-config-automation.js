@@ -30,6 +30,19 @@
     return wrapper;
   }
 
+  // The trigger in one line (`≥ critical · alertname="X" · value > 8`).
+  function triggerFormatter(cell) {
+    var trigger;
+    try { trigger = JSON.parse(cell.getValue() || "null"); } catch (error) { return cell.getValue(); }
+    if (!trigger || typeof trigger !== "object") return cell.getValue();
+    var parts = [];
+    if (trigger.min_severity) parts.push("≥ " + trigger.min_severity);
+    if (trigger.on && trigger.on !== "firing") parts.push(trigger.on);
+    (trigger.matchers || []).forEach(function (matcher) { parts.push(matcher.name + matcher.op + JSON.stringify(matcher.value)); });
+    if (trigger.when) parts.push(trigger.when);
+    return parts.join(" · ") || "*";
+  }
+
   // The action in one line (`webhook mes → http://…`); the editor and tooltip have the JSON.
   function actionFormatter(cell) {
     var action;
@@ -167,13 +180,13 @@
         row.getElement().classList.toggle("row-pending", Boolean(data.pending));
       },
       columns: [
-        column(labels.id, "id", { minWidth: 160, formatter: idFormatter }),
+        column(labels.id, "id", { minWidth: 190, formatter: idFormatter }),
         column(labels.name, "name", { minWidth: 110, formatter: "textarea" }),
-        column(labels.trigger, "trigger", { minWidth: 140, widthGrow: 2 }),
-        column(labels.action, "action", { minWidth: 150, widthGrow: 2, formatter: actionFormatter }),
+        column(labels.trigger, "trigger", { minWidth: 130, widthGrow: 2, formatter: triggerFormatter }),
+        column(labels.action, "action", { minWidth: 140, widthGrow: 2, formatter: actionFormatter }),
         column(labels.parameters, "parameters", { minWidth: 70 }),
         column(labels.cooldown, "cooldown_s", { width: 70, editor: "number" }),
-        Object.assign(config.errorColumn(), { minWidth: 150, widthGrow: 2 }),
+        Object.assign(config.errorColumn(), { minWidth: 140, widthGrow: 2 }),
         { title: labels.actions, field: "actions", formatter: buttons, width: 80 },
       ],
     });
