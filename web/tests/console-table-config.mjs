@@ -96,6 +96,7 @@ export async function tableConfigSteps({ page, base, step, shoot }) {
   step("table-config: the contacts and routes tabs");
   await page.click("#tab-contacts");
   await page.locator('#contacts-table .tabulator-row:has-text("ben")').waitFor();
+  await page.waitForTimeout(300); // the tab has faded in
   await shoot(page, "table-config-contacts-zh-TW");
   await shootRoutes(page, "zh-TW");
 }
