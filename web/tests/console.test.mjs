@@ -8,6 +8,7 @@ import path from "node:path";
 import assert from "node:assert/strict";
 import { runOperationsSteps } from "./console-operations.mjs";
 import { fileEditorSteps } from "./file-editors.steps.mjs";
+import { tableConfigSteps, shootTabs } from "./console-table-config.mjs";
 
 const base = process.env.DV_BASE_URL;
 const screenshots = process.env.DV_SCREENSHOTS;
@@ -125,6 +126,8 @@ try {
   const saved = await (await fetch(`${base}/api/rules/pump-temperature`, { headers: { Cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ") } })).json();
   assert.equal(saved.levels[0].condition.value, 95);
 
+  await tableConfigSteps({ page, base, step, shoot }); // automation, groups, routes tabs
+
   step("switch to English: remembered across pages");
   await setLanguage(page, "en");
   assert.match(await page.textContent(".app-sidebar"), /Overview/);
@@ -135,6 +138,7 @@ try {
     await page.waitForTimeout(300);
     await shoot(page, `${name}-en`);
   }
+  await shootTabs(page, "en"); // the table-config page is still open
   await page.goto(`${base}/pages/record-status`);
   assert.match(await page.textContent("#alert-rows"), /Critical/);
 

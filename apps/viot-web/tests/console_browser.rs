@@ -1,7 +1,8 @@
 //! The console in a real browser: Debian's chromium driven by playwright-core
 //! (`web/tests/console.test.mjs`) against this app served on a spare port. Logs in, sees an
 //! alert written as line protocol arrive live, acknowledges it, gets a validation error in the
-//! rule table, switches language both ways, signs in and out through a real OpenID provider
+//! rule table and in the automation rule table, creates an automation rule, edits a contact
+//! group, sees the notifier routes, switches language both ways, signs in and out through a real OpenID provider
 //! (npm `oidc-provider`); screenshots go to target/console-screenshots.
 //! Operations pages (`web/tests/console-operations.mjs`): the task runner streams a script's
 //! output live and cancels a run, a network scan fills its progress bar, the device grid
@@ -18,6 +19,35 @@ use support::oidc_peer::{CLIENT_ID, CLIENT_SECRET, OidcPeer};
 fn repository_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+/// What the table-config tabs show: a config automation rule (read-only) and a notifier route
+/// tree. The config rule matches only an alert named Never; the webhooks point at a closed
+/// local port.
+const TABLE_CONFIG_SECTIONS: &str = r#"
+[[automation.rules]]
+id = "from-config"
+name = "A rule of the config file"
+trigger = { matchers = [{ name = "alertname", op = "=", value = "Never" }] }
+action = { type = "webhook", name = "mes", url = "http://127.0.0.1:9/config" }
+
+[notifier.route]
+receiver = "oncall"
+group_by = ["alertname"]
+[[notifier.route.routes]]
+matchers = [{ name = "severity", op = "=", value = "critical" }]
+receiver = "pager"
+continue = true
+[[notifier.receivers]]
+name = "oncall"
+channels = ["ops-webhook"]
+[[notifier.receivers]]
+name = "pager"
+channels = ["ops-webhook"]
+[[notifier.channels]]
+type = "webhook"
+name = "ops-webhook"
+url = "http://127.0.0.1:9/hook"
+"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_languages() {
@@ -39,7 +69,7 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
     let config_text = format!(
         "[console]\nweb_dir = \"{web}\"\npages_file = \"{pages}\"\ngrafana_url = \"http://grafana.example:3000/d/plant\"\ntelegraf_directory = \"{telegraf}\"\n\
          [secrets]\nkey_file = \"{key}\"\n\
-         [auth.oidc]\nenabled = true\nissuer_url = \"{issuer}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret = \"{CLIENT_SECRET}\"\npublic_url = \"{base_url}\"\n{automation}",
+         [auth.oidc]\nenabled = true\nissuer_url = \"{issuer}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret = \"{CLIENT_SECRET}\"\npublic_url = \"{base_url}\"\n{automation}{TABLE_CONFIG_SECTIONS}",
         web = root.join("web").display(),
         pages = root.join("conf/pages.yaml").display(),
         telegraf = operations.telegraf_directory.display(),
@@ -90,6 +120,18 @@ async fn an_operator_sees_an_alert_live_acknowledges_it_and_edits_rules_in_both_
         .bearer_auth(&admin_token)
         .header("content-type", "application/json")
         .body(rule)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+    let automation_rule = r#"{"id": "open-work-order", "name": "Open a work order",
+        "trigger": {"min_severity": "critical"},
+        "action": {"type": "webhook", "name": "mes", "url": "http://127.0.0.1:9/orders"}}"#;
+    let created = reqwest::Client::new()
+        .post(format!("{base_url}/api/automation/rules"))
+        .bearer_auth(&admin_token)
+        .header("content-type", "application/json")
+        .body(automation_rule)
         .send()
         .await
         .unwrap();

@@ -1,16 +1,68 @@
 // table-config: Tabulator editors over /api/rules and /api/contacts. Each edit is saved at
-// once; when the server refuses it, the row turns red and shows the server's message.
+// once; when the server refuses it, the row turns red and shows the server's message. The
+// other tabs (table-config-groups.js, -routes.js, -automation.js) use the helpers this file
+// puts in window.detectvizConfig.
 (function () {
   "use strict";
   var labels = JSON.parse(document.getElementById("table-labels").textContent);
   var rulesTable = null;
   var contactsTable = null;
 
-  function markRow(row, error) {
-    row.update({ error: error || "" });
+  // Marks a row refused (red, the message in its error column) or accepted; `field`, the
+  // server's name of the wrong field (`trigger.when`), also marks that column's cell.
+  function markRow(row, error, field) {
+    row.update({ error: error || "", status: error ? "" : row.getData().status });
+    row.reformat();
     var element = row.getElement();
     element.classList.toggle("row-invalid", Boolean(error));
+    var column = String(field || "").split(".")[0];
+    row.getCells().forEach(function (cell) {
+      cell.getElement().classList.toggle("cell-invalid", Boolean(error) && column !== "" && cell.getField() === column);
+    });
   }
+
+  // A JSON request whose refusal keeps the server's `field` and status on the Error.
+  function request(method, url, body) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "x-csrf-token": meta ? meta.getAttribute("content") : "" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      if (response.ok) return response.status === 204 ? null : response.json();
+      return response.json().catch(function () { return null; }).then(function (answer) {
+        var detail = answer && answer.error ? answer.error : {};
+        var failure = new Error(detail.message || response.status + " " + response.statusText);
+        failure.field = detail.field || "";
+        failure.status = response.status;
+        throw failure;
+      });
+    });
+  }
+
+  // The error column: the server's message, or "saved" after a good change.
+  function errorColumn() {
+    return { title: labels.error, field: "error", formatter: function (cell) {
+      var span = document.createElement("span");
+      var data = cell.getRow().getData();
+      span.className = data.error ? "cell-error" : data.status === "saved" ? "cell-saved" : "";
+      var message = data.error || (data.status === "saved" ? labels.saved : "");
+      // A long message (a parser's) is cut in the cell; its tooltip has it whole.
+      span.textContent = message.length > 120 ? message.slice(0, 120) + "…" : message;
+      if (message.length > 120) span.title = message;
+      return span;
+    }, minWidth: 160, widthGrow: 2, headerSort: false };
+  }
+
+  // Editor attributes that label the input with its column's title.
+  function labelled(title) { return { elementAttributes: { "aria-label": title } }; }
+
+  var tablesByTab = {};
+  window.detectvizConfig = {
+    labels: labels, markRow: markRow, request: request, errorColumn: errorColumn, labelled: labelled,
+    // A tab's table is drawn again when the tab is shown (Tabulator cannot measure a hidden one).
+    register: function (tab, table, onShown) { tablesByTab[tab] = { table: table, onShown: onShown }; },
+  };
 
   function ruleRow(entry) {
     var rule = entry.rule;
@@ -45,7 +97,7 @@
       return;
     }
     detectviz.api("PUT", "/api/rules/" + encodeURIComponent(data.id), rule).then(
-      function () { data.original = rule; markRow(row, ""); },
+      function () { data.original = rule; row.update({ status: "saved" }); markRow(row, ""); },
       function (error) { markRow(row, error.message); }
     );
   }
@@ -64,7 +116,7 @@
     var row = cell.getRow();
     var data = row.getData();
     detectviz.api("PUT", "/api/contacts/" + encodeURIComponent(data.id), contactFromRow(data)).then(
-      function () { markRow(row, ""); },
+      function () { row.update({ status: "saved" }); markRow(row, ""); },
       function (error) { markRow(row, error.message); }
     );
   }
@@ -83,12 +135,14 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var errorColumn = { title: labels.error, field: "error", formatter: function (cell) {
-      var span = document.createElement("span");
-      span.className = "cell-error";
-      span.textContent = cell.getValue() || "";
-      return span;
-    }, minWidth: 160, widthGrow: 2 };
+    document.querySelectorAll('button[data-bs-toggle="tab"]').forEach(function (button) {
+      button.addEventListener("shown.bs.tab", function () {
+        var entry = tablesByTab[button.id.replace(/^tab-/, "")];
+        if (!entry) return;
+        entry.table.redraw(true);
+        if (entry.onShown) entry.onShown();
+      });
+    });
     rulesTable = new Tabulator("#rules-table", {
       layout: "fitDataStretch", index: "id", placeholder: "—", height: "auto",
       columns: [
@@ -98,7 +152,7 @@
         { title: labels.measurement, field: "measurement", minWidth: 100, editor: "input", editable: editableWhenApi, cellEdited: saveRule },
         { title: labels.field, field: "field", minWidth: 120, editor: "input", editable: editableWhenApi, cellEdited: saveRule },
         { title: labels.levels, field: "levels", minWidth: 220, formatter: "textarea", editor: "input", editable: editableWhenApi, cellEdited: saveRule, widthGrow: 3 },
-        errorColumn,
+        errorColumn(),
       ],
     });
     contactsTable = new Tabulator("#contacts-table", {
@@ -111,10 +165,11 @@
         { title: labels.groups, field: "groups", editor: "input", editable: editableContact, cellEdited: saveContact },
         { title: labels.channels, field: "channels", editor: "input", editable: editableContact, cellEdited: saveContact },
         { title: labels.active, field: "active", formatter: "tickCross", editor: "tickCross", editable: editableContact, cellEdited: saveContact, width: 90 },
-        Object.assign({}, errorColumn, { field: "error" }),
+        errorColumn(),
       ],
     });
     rulesTable.on("tableBuilt", load);
+    window.detectvizConfig.register("contacts", contactsTable);
     window.detectvizTables = { reload: load, rules: function () { return rulesTable; } };
   });
 })();

@@ -19,6 +19,7 @@ pub mod healthcheck_targets;
 pub mod ingest;
 pub mod metrics;
 pub mod notifications;
+pub mod notifier_routes;
 pub mod oidc;
 pub mod openapi;
 pub mod openapi_catalog;
@@ -47,6 +48,7 @@ pub fn route_book(state: crate::AppState) -> RouteBook {
     let book = rules::add_routes(book);
     let book = contacts::add_routes(book);
     let book = notifications::add_routes(book);
+    let book = notifier_routes::add_routes(book);
     let book = automation_rules::add_routes(book);
     let book = tasks::add_routes(book);
     let book = tickets::add_routes(book);

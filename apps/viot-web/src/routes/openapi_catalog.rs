@@ -342,6 +342,11 @@ pub fn catalog() -> Vec<RouteDoc> {
             contact,
         ),
         doc("DELETE", "/api/contacts/{id}", "Delete a contact"),
+        doc(
+            "GET",
+            "/api/notifier/routes",
+            "Notifier route tree and receivers from the config (read-only)",
+        ),
         doc("GET", "/api/users", "Local users"),
         with_json(
             doc("POST", "/api/users", "Create a local user"),
