@@ -97,6 +97,12 @@
     // Silences the alert's exact label set for `hours` through the Alertmanager API.
     silence: function (button, hours) {
       var labels = JSON.parse(button.getAttribute("data-labels"));
+      window.detectviz.silenceLabels(labels, hours).then(
+        function () { showMessage("success", button.getAttribute("data-done")); },
+        function (error) { showMessage("danger", error.message); }
+      );
+    },
+    silenceLabels: function (labels, hours) {
       var now = new Date();
       var matchers = Object.keys(labels).map(function (name) {
         return { name: name, value: labels[name], isRegex: false, isEqual: true };
@@ -108,10 +114,7 @@
         createdBy: document.body.getAttribute("data-user") || "console",
         comment: "silenced from the console",
       };
-      api("POST", "/api/v2/silences", body).then(
-        function () { showMessage("success", button.getAttribute("data-done")); },
-        function (error) { showMessage("danger", error.message); }
-      );
+      return api("POST", "/api/v2/silences", body);
     },
   };
 })();

@@ -14,6 +14,10 @@ use super::{Access, Credential, Principal, UserRole};
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// How stale a session's last-seen time may get before a request refreshes it (and its
+/// idle expiry).
+const SESSION_TOUCH_INTERVAL_MS: i64 = 60_000;
+
 pub const SESSION_COOKIE: &str = "dv_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -70,12 +74,16 @@ pub async fn authenticate(
                         RefreshOutcome::Refreshed(None) | RefreshOutcome::Unchanged => {}
                     }
                 }
-                let idle_ms = state.config.current().auth.session_idle_minutes as i64 * 60_000;
-                let _ = state
-                    .store
-                    .sessions()
-                    .touch(&session_hash, now_ms, now_ms + idle_ms)
-                    .await;
+                // At most one write per session and minute: a page view should not wait for a
+                // database commit (on SQLite an fsync) just to slide the idle expiry.
+                if now_ms - session.session.last_seen_at_ms >= SESSION_TOUCH_INTERVAL_MS {
+                    let idle_ms = state.config.current().auth.session_idle_minutes as i64 * 60_000;
+                    let _ = state
+                        .store
+                        .sessions()
+                        .touch(&session_hash, now_ms, now_ms + idle_ms)
+                        .await;
+                }
                 let principal = Principal {
                     name: session.user.username,
                     user_id: Some(session.user.id),

@@ -2,6 +2,7 @@
 //! the user's time zone.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{ConsoleError, LANGUAGES, read_yaml};
@@ -51,13 +52,25 @@ pub fn format_time(unix_ms: Option<i64>, time_zone: chrono_tz::Tz) -> String {
     let Some(unix_ms) = unix_ms else {
         return String::new();
     };
-    match chrono::DateTime::from_timestamp_millis(unix_ms) {
-        Some(time) => time
-            .with_timezone(&time_zone)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string(),
-        None => unix_ms.to_string(),
-    }
+    use chrono::{Datelike, Timelike};
+    let Some(time) = chrono::DateTime::from_timestamp_millis(unix_ms) else {
+        return unix_ms.to_string();
+    };
+    // Written field by field: a page formats thousands of times, and a format string would be
+    // parsed again for each.
+    let local = time.with_timezone(&time_zone).naive_local();
+    let mut text = String::with_capacity(19);
+    let _ = write!(
+        text,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second()
+    );
+    text
 }
 
 #[cfg(test)]
