@@ -23,6 +23,7 @@ pub mod notifier_routes;
 pub mod oidc;
 pub mod openapi;
 pub mod openapi_catalog;
+pub mod openapi_catalog_config;
 pub mod openapi_catalog_deploy;
 pub mod reports;
 pub mod rules;

@@ -126,22 +126,6 @@ fn rule() -> Value {
     json!({"type": "object", "description": "an alert rule, as in a rules file"})
 }
 
-fn automation_rule() -> Value {
-    json!({
-        "type": "object",
-        "description": "an automation rule, as in [[automation.rules]] of the config file; secrets sent as *** keep the stored value",
-        "properties": {
-            "id": {"type": "string"}, "name": {"type": "string"},
-            "trigger": {"type": "object"}, "action": {"type": "object"},
-            "parameters": {"type": "object", "additionalProperties": {"type": "string"}},
-            "concurrency_key": {"type": "string"}, "cooldown_s": {"type": "integer", "minimum": 0},
-            "timeout_s": {"type": "integer", "minimum": 1}, "max_attempts": {"type": "integer", "minimum": 1},
-            "idempotent": {"type": "boolean"}, "notify": {"type": ["object", "null"]},
-        },
-        "required": ["id", "name", "trigger", "action"],
-    })
-}
-
 fn acknowledge() -> Value {
     object(json!({"comment": {"type": "string"}}), &[])
 }
@@ -171,21 +155,6 @@ fn postable_silence() -> Value {
 
 fn telegraf_metrics() -> Value {
     json!({"type": "object", "description": "Telegraf JSON output: one metric or {\"metrics\": [...]}"})
-}
-
-fn file_content() -> Value {
-    object(json!({"content": {"type": "string"}}), &["content"])
-}
-
-fn save_file() -> Value {
-    object(
-        json!({
-            "content": {"type": "string"},
-            "message": {"type": "string"},
-            "base_hash": {"type": ["string", "null"]},
-        }),
-        &["content"],
-    )
 }
 
 fn set_secret() -> Value {
@@ -437,29 +406,6 @@ pub fn catalog() -> Vec<RouteDoc> {
             "/api/tasks/runs/{id}/cancel",
             "Cancel a running action",
         ),
-        doc(
-            "GET",
-            "/api/automation/rules",
-            "Automation rules, from the config file (read-only) and stored",
-        ),
-        with_json(
-            doc("POST", "/api/automation/rules", "Store an automation rule"),
-            automation_rule,
-        ),
-        doc("GET", "/api/automation/rules/{id}", "One automation rule"),
-        with_json(
-            doc(
-                "PUT",
-                "/api/automation/rules/{id}",
-                "Replace a stored automation rule",
-            ),
-            automation_rule,
-        ),
-        doc(
-            "DELETE",
-            "/api/automation/rules/{id}",
-            "Delete a stored automation rule",
-        ),
         doc("GET", "/api/tickets", "Tickets"),
         doc("GET", "/api/tickets/{id}", "One ticket"),
         doc(
@@ -482,51 +428,6 @@ pub fn catalog() -> Vec<RouteDoc> {
             "GET",
             "/api/reports/{id}/{format}",
             "Download a report (html, csv, pdf)",
-        ),
-        doc("GET", "/api/files", "Editable file roots and their files"),
-        doc(
-            "GET",
-            "/api/files/{root}/{path}",
-            "One editable file (path with its slashes encoded)",
-        ),
-        with_json(
-            doc(
-                "PUT",
-                "/api/files/{root}/{path}",
-                "Validate and save a file with a snapshot (422 with the errors)",
-            ),
-            save_file,
-        ),
-        with_json(
-            doc(
-                "POST",
-                "/api/files/{root}/{path}/validate",
-                "Check a file's new content: errors with line and column",
-            ),
-            file_content,
-        ),
-        with_json(
-            doc(
-                "POST",
-                "/api/files/{root}/{path}/diff",
-                "Unified diff of new content against the saved file",
-            ),
-            file_content,
-        ),
-        doc(
-            "GET",
-            "/api/files/{root}/{path}/snapshots",
-            "Saved versions of a file",
-        ),
-        doc(
-            "GET",
-            "/api/files/{root}/{path}/snapshots/{version}",
-            "One saved version of a file, with its content",
-        ),
-        doc(
-            "POST",
-            "/api/files/{root}/{path}/snapshots/{version}/restore",
-            "Write a saved version back (as a new version)",
         ),
         doc("GET", "/", "Console: home or sign-in page"),
         doc("GET", "/login", "Console: sign-in page"),
@@ -565,5 +466,6 @@ pub fn catalog() -> Vec<RouteDoc> {
     ]
     .into_iter()
     .chain(super::openapi_catalog_deploy::catalog())
+    .chain(super::openapi_catalog_config::catalog())
     .collect()
 }
