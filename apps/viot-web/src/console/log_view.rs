@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use crate::error::AppError;
 use crate::log_ring::{LogEntry, LogFilter, log_ring, parse_level};
-use crate::routes::tasks::RunView;
 use crate::state::AppState;
 
 /// Rows a page shows at most.
@@ -81,19 +80,9 @@ pub fn entries(query: &LogQuery) -> Result<Vec<Value>, AppError> {
 
 /// Recent automation runs with what they printed, newest first.
 pub async fn run_outputs(state: &AppState) -> Result<Vec<Value>, AppError> {
-    let runs = state
-        .store
-        .automation_runs()
-        .list(&store::AutomationRunFilter {
-            fingerprint: None,
-            rule_id: None,
-            status: None,
-            limit: RECENT_RUNS,
-        })
-        .await?;
-    Ok(runs
+    Ok(super::task_runner::latest_runs(state, RECENT_RUNS)
+        .await?
         .into_iter()
-        .map(RunView::from)
         .map(|run| {
             json!({"run_id": run.run_id, "rule_id": run.rule_id, "status": run.status,
                    "trigger_kind": run.trigger_kind, "requested_by": run.requested_by,

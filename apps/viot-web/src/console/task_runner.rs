@@ -31,8 +31,8 @@ pub async fn page_data(state: &AppState) -> Result<Value, AppError> {
     }))
 }
 
-/// The latest runs (manual and alert-triggered), newest first, without their output.
-pub async fn recent_runs(state: &AppState) -> Result<Vec<Value>, AppError> {
+/// The newest `limit` automation runs (manual and alert-triggered), newest first.
+pub async fn latest_runs(state: &AppState, limit: u32) -> Result<Vec<RunView>, AppError> {
     let runs = state
         .store
         .automation_runs()
@@ -40,12 +40,17 @@ pub async fn recent_runs(state: &AppState) -> Result<Vec<Value>, AppError> {
             fingerprint: None,
             rule_id: None,
             status: None,
-            limit: RECENT_ROWS,
+            limit,
         })
         .await?;
-    Ok(runs
+    Ok(runs.into_iter().map(RunView::from).collect())
+}
+
+/// The latest runs (manual and alert-triggered), newest first, without their output.
+pub async fn recent_runs(state: &AppState) -> Result<Vec<Value>, AppError> {
+    Ok(latest_runs(state, RECENT_ROWS)
+        .await?
         .into_iter()
-        .map(RunView::from)
         .map(|run| {
             json!({"run_id": run.run_id, "rule_id": run.rule_id, "action": run.action,
                    "trigger_kind": run.trigger_kind, "requested_by": run.requested_by,
