@@ -110,6 +110,7 @@ url = "http://127.0.0.1:{closed_port}/hooks/{URL_TOKEN}?key={URL_TOKEN}"
     let sent = &sent["notifications"][0];
     assert_eq!(sent["channel"], "line-ops");
     assert_eq!(sent["receiver"], "oncall");
+    assert!(sent["contact_id"].is_null(), "not a contact group: {sent}");
     assert_eq!(sent["attempts"], 1);
     let key = line_peer.requests()[0].headers["x-line-retry-key"].clone();
     assert_eq!(sent["provider_message_id"], format!("msg-{key}"));

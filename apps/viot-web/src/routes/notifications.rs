@@ -66,6 +66,8 @@ pub struct NotificationView {
     pub status: &'static str,
     pub receiver: String,
     pub channel: String,
+    /// The contact this row goes to when the receiver is a contact group; `null` otherwise.
+    pub contact_id: Option<String>,
     pub group_key: String,
     pub group_labels: serde_json::Value,
     pub alerts: Vec<NotifiedAlert>,
@@ -105,6 +107,7 @@ impl From<NotificationRecord> for NotificationView {
             status: record.status.as_str(),
             receiver: record.receiver,
             channel: record.channel,
+            contact_id: Some(record.contact_id).filter(|contact| !contact.is_empty()),
             group_key: record.group_key,
             group_labels: record.payload["group_labels"].clone(),
             alerts,
