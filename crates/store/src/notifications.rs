@@ -159,20 +159,7 @@ impl<'store> Notifications<'store> {
         &self,
         notification: &NewNotification,
     ) -> Result<NotificationClaim, StoreError> {
-        let insert = match self.store.backend() {
-            Backend::Sqlite => SQLITE_INSERT_IF_NEW,
-            Backend::MySql => MYSQL_INSERT_IF_NEW,
-        };
-        let result = sqlx::query(insert)
-            .bind(&notification.idempotency_key)
-            .bind(&notification.group_key)
-            .bind(&notification.receiver)
-            .bind(&notification.channel)
-            .bind(&notification.contact_id)
-            .bind(notification.payload.to_string())
-            .bind(notification.now_ms)
-            .bind(notification.now_ms)
-            .bind(notification.next_attempt_at_ms)
+        let result = insert_if_new(self.store.backend(), notification)
             .execute(self.store.pool())
             .await?;
         let record = self
@@ -440,3 +427,24 @@ fn notification_from_row(row: &AnyRow) -> Result<NotificationRecord, StoreError>
 mod batch;
 
 pub use batch::DueGroup;
+
+/// The insert of a `pending` row that does nothing when the idempotency key is stored already.
+pub(crate) fn insert_if_new(
+    backend: Backend,
+    notification: &NewNotification,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
+    let insert = match backend {
+        Backend::Sqlite => SQLITE_INSERT_IF_NEW,
+        Backend::MySql => MYSQL_INSERT_IF_NEW,
+    };
+    sqlx::query(insert)
+        .bind(&notification.idempotency_key)
+        .bind(&notification.group_key)
+        .bind(&notification.receiver)
+        .bind(&notification.channel)
+        .bind(&notification.contact_id)
+        .bind(notification.payload.to_string())
+        .bind(notification.now_ms)
+        .bind(notification.now_ms)
+        .bind(notification.next_attempt_at_ms)
+}

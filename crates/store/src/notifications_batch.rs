@@ -8,12 +8,8 @@
 
 use sqlx::Row;
 
-use super::{
-    MYSQL_INSERT_IF_NEW, NewNotification, NotificationRecord, Notifications, SQLITE_INSERT_IF_NEW,
-    notification_from_row,
-};
+use super::{NewNotification, NotificationRecord, Notifications, notification_from_row};
 use crate::StoreError;
-use crate::database_url::Backend;
 
 /// One (group key, receiver, channel, contact) with rows due, as [`Notifications::list_due_groups`]
 /// lists them.
@@ -35,23 +31,11 @@ impl Notifications<'_> {
         if notifications.is_empty() {
             return Ok(0);
         }
-        let insert = match self.store.backend() {
-            Backend::Sqlite => SQLITE_INSERT_IF_NEW,
-            Backend::MySql => MYSQL_INSERT_IF_NEW,
-        };
+        let backend = self.store.backend();
         let mut transaction = self.store.pool().begin().await?;
         let mut created = 0;
         for notification in notifications {
-            let result = sqlx::query(insert)
-                .bind(&notification.idempotency_key)
-                .bind(&notification.group_key)
-                .bind(&notification.receiver)
-                .bind(&notification.channel)
-                .bind(&notification.contact_id)
-                .bind(notification.payload.to_string())
-                .bind(notification.now_ms)
-                .bind(notification.now_ms)
-                .bind(notification.next_attempt_at_ms)
+            let result = super::insert_if_new(backend, notification)
                 .execute(&mut *transaction)
                 .await?;
             if result.rows_affected() == 1 {
